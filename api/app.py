@@ -1,0 +1,60 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import install_error_handlers
+from api.limits import BodySizeLimit
+from api.routes import agencies, auth, dossiers, health, procedures, stats, users
+from infra.settings import Settings
+from infra.wiring import Backends, build_backends
+
+STATIC_DIR = Path(__file__).parent / "static"
+API_PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    for module in (auth, agencies, procedures, dossiers, stats, users):
+        router.include_router(module.router)
+    return router
+
+
+def create_app(settings: Settings | None = None, *, backends: Backends | None = None) -> FastAPI:
+    """Builds the app. Pass `backends` to share already-built ones (tests, the embedded server)."""
+    settings = settings or (backends.settings if backends else Settings())
+    owned = backends is None
+    built = backends or build_backends(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            built.close()
+
+    app = FastAPI(
+        title="hoso — Hồ sơ một cửa",
+        version="0.1.0",
+        description="Hồ sơ thủ tục hành chính một cửa, một cửa liên thông: tiếp nhận, xử lý, lưu trữ. "
+                    "Dossier records and e-archive service for Vietnamese one-stop administration.",
+        lifespan=lifespan,
+    )
+    app.state.backends = built
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_json_bytes)
+    app.include_router(health.router)
+    app.include_router(api_router())
+    app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui/")
+
+    return app

@@ -1,0 +1,71 @@
+"""Request dependencies as Annotated aliases. Tests swap them with app.dependency_overrides."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from api.errors import PreconditionRequired
+from infra.wiring import Backends
+from records.access import Principal
+from records.calendar import WorkingCalendar
+from records.clock import Clock
+from records.errors import AuthenticationFailed
+from records.ports import UnitOfWork
+from records.services.catalogue import load_principal
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_backends(request: Request) -> Backends:
+    backends: Backends = request.app.state.backends
+    return backends
+
+
+BackendsDep = Annotated[Backends, Depends(get_backends)]
+
+
+def get_uow(backends: BackendsDep) -> UnitOfWork:
+    return backends.uow()
+
+
+def get_clock(backends: BackendsDep) -> Clock:
+    return backends.clock
+
+
+def get_calendar(backends: BackendsDep) -> WorkingCalendar:
+    return backends.calendar
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+CalendarDep = Annotated[WorkingCalendar, Depends(get_calendar)]
+
+
+def get_current_user(backends: BackendsDep, uow: UowDep,
+                     token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
+    if not token:
+        raise AuthenticationFailed()
+    return load_principal(uow=uow, username=backends.tokens.subject(token))
+
+
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
+
+
+def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    """The dossier version a writer last saw, from an ETag like "7" or W/"7"; None when not sent."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionRequired(detail={"if_match": if_match})
+    return int(value)
+
+
+IfMatchVersion = Annotated[int | None, Depends(parse_if_match)]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'

@@ -1,0 +1,124 @@
+"""One error model, one table from exceptions to responses. Routes never build HTTPException by hand."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from records.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    ValidationFailed,
+)
+
+log = logging.getLogger("hoso.api")
+
+
+class ErrorPublic(BaseModel):
+    """Every error answer: a stable code for programs, a message for people, details for both."""
+
+    code: str
+    message: str
+    detail: dict[str, Any] = {}
+
+
+class RequestTooLarge(DomainError):
+    code = "payload_too_large"
+    message_vi = "Dữ liệu gửi lên quá lớn."
+    message_en = "The request body is too large."
+
+
+class PreconditionRequired(DomainError):
+    code = "precondition_required"
+    message_vi = "Thiếu hoặc sai tiêu đề If-Match."
+    message_en = "The If-Match header is missing or malformed."
+
+
+STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (ValidationFailed, 422),
+    (InvalidTransition, 409),
+    (PermissionDenied, 403),
+    (AuthenticationFailed, 401),
+    (StaleVersion, 412),
+    (Conflict, 409),
+    (RequestTooLarge, 413),
+    (PreconditionRequired, 428),
+]
+
+_HTTP_CODES = {
+    404: ("not_found", "Không tìm thấy địa chỉ này.", "No such address."),
+    405: ("method_not_allowed", "Phương thức không được hỗ trợ.", "Method not allowed."),
+    401: ("unauthenticated", "Chưa đăng nhập.", "Not signed in."),
+}
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorPublic} for status in (401, 403, 404, 409, 412, 413, 422)
+}
+
+
+def wants_english(request: Request) -> bool:
+    return request.headers.get("accept-language", "vi").strip().lower().startswith("en")
+
+
+def error_response(request: Request, status: int, code: str, message_vi: str, message_en: str,
+                   detail: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = ErrorPublic(code=code, message=message_en if wants_english(request) else message_vi,
+                       detail=detail or {})
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers,
+                        media_type="application/json; charset=utf-8")
+
+
+def status_for(exc: DomainError) -> int:
+    for error_type, status in STATUS_BY_ERROR:
+        if isinstance(exc, error_type):
+            return status
+    return 400
+
+
+def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = status_for(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return error_response(request, status, exc.code, exc.message_vi, exc.message_en, exc.detail, headers)
+
+
+def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"loc": list(e.get("loc", ())), "type": e.get("type", ""), "msg": e.get("msg", "")}
+              for e in exc.errors()]
+    if any(e["type"] == "json_invalid" for e in errors):
+        return error_response(request, 400, "malformed_json", "Dữ liệu JSON không đúng cú pháp.",
+                              "The JSON body is malformed.", {"errors": errors})
+    return error_response(request, 422, "invalid_request", "Dữ liệu gửi lên không hợp lệ.",
+                          "The request data is not valid.", {"errors": errors})
+
+
+def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code, vi, en = _HTTP_CODES.get(exc.status_code, ("http_error", "Yêu cầu không hợp lệ.", "Bad request."))
+    return error_response(request, exc.status_code, code, vi, en, headers=getattr(exc, "headers", None))
+
+
+def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(request, 500, "internal_error", "Lỗi hệ thống; sự cố đã được ghi lại.",
+                          "Internal error; it has been logged.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(Exception, _unexpected_handler)

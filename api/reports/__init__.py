@@ -1,0 +1,1 @@
+"""Printable reports (PDF) built from the read models in `records.services.reports`."""

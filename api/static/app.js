@@ -1,0 +1,209 @@
+// hoso officers' UI: start-up, session, header and hash routing.
+// Routes: #/dossiers  #/intake  #/dossiers/<code>  #/late  #/stats   (query after "?", e.g. #/dossiers?state=processing)
+
+import * as api from "./api.js";
+import { h, clear, heading, notice } from "./dom.js";
+import { lang, roleLabel, setLang, t } from "./i18n.js";
+import { renderLogin } from "./views/login.js";
+import { renderDossierList } from "./views/dossiers.js";
+import { renderIntake } from "./views/intake.js";
+import { renderDossierDetail } from "./views/detail.js";
+import { renderLate } from "./views/late.js";
+import { renderStats } from "./views/stats.js";
+
+const header = document.getElementById("app-header");
+const main = document.getElementById("main");
+
+const session = { me: null, agencyName: "" };
+
+const ROUTES = [
+  { pattern: /^\/dossiers$/, nav: "dossiers", render: (ctx) => renderDossierList(ctx) },
+  { pattern: /^\/intake$/, nav: "intake", render: (ctx) => renderIntake(ctx) },
+  { pattern: /^\/dossiers\/([^/]+)$/, nav: "dossiers", render: (ctx) => renderDossierDetail(ctx) },
+  { pattern: /^\/late$/, nav: "late", render: (ctx) => renderLate(ctx) },
+  { pattern: /^\/stats$/, nav: "stats", render: (ctx) => renderStats(ctx) },
+];
+
+const NAV = [
+  ["dossiers", "#/dossiers", "nav.dossiers"],
+  ["intake", "#/intake", "nav.intake"],
+  ["late", "#/late", "nav.late"],
+  ["stats", "#/stats", "nav.stats"],
+];
+
+export function canReceive(me) {
+  return Boolean(me) && me.roles.some((role) => ["reception", "leader", "admin"].includes(role));
+}
+
+function parseHash() {
+  const raw = window.location.hash.replace(/^#/, "") || "/dossiers";
+  const [path, search = ""] = raw.split("?");
+  return { path, params: new URLSearchParams(search) };
+}
+
+/** Go to `path` with `params` (an object; empty values left out). */
+export function navigate(path, params = {}) {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "" && value !== false) query.set(name, String(value));
+  }
+  const text = query.toString();
+  const target = `#${path}${text ? `?${text}` : ""}`;
+  if (window.location.hash === target) route();
+  else window.location.hash = target;
+}
+
+function renderHeader(active) {
+  clear(header);
+  const langButton = h("button", {
+    type: "button", class: "button link-button lang-toggle", lang: lang() === "vi" ? "en" : "vi",
+    "aria-label": t("lang.switch_label"),
+    onclick: () => {
+      setLang(lang() === "vi" ? "en" : "vi");
+      document.title = t("app.title");
+      route();
+    },
+  }, t("lang.switch"));
+
+  const brand = h("div", { class: "brand" },
+    h("span", { class: "brand-emblem", "aria-hidden": "true" }, "★"),
+    h("div", {}, h("p", { class: "brand-title" }, t("app.title")),
+      h("p", { class: "brand-subtitle" }, t("app.subtitle"))));
+
+  const top = h("div", { class: "header-top" }, brand);
+  if (session.me) {
+    const me = session.me;
+    top.appendChild(h("section", { class: "officer", "aria-label": t("user.label") },
+      h("p", { class: "officer-name" }, me.full_name || me.username),
+      h("p", { class: "officer-agency" }, h("span", { class: "visually-hidden" }, `${t("user.agency")}: `),
+        session.agencyName || me.agency_code),
+      h("p", { class: "officer-roles" }, h("span", { class: "visually-hidden" }, `${t("user.roles")}: `),
+        me.roles.map(roleLabel).join(", "))));
+  }
+  const tools = h("div", { class: "header-tools" }, langButton);
+  if (session.me) {
+    tools.appendChild(h("button", { type: "button", class: "button link-button", onclick: () => signOut() },
+      t("user.logout")));
+  }
+  top.appendChild(tools);
+  header.appendChild(top);
+
+  if (session.me) {
+    const items = NAV.filter(([key]) => key !== "intake" || canReceive(session.me)).map(([key, href, label]) =>
+      h("li", {}, h("a", { href, "aria-current": key === active ? "page" : null }, t(label))));
+    header.appendChild(h("nav", { class: "main-nav", "aria-label": t("nav.label") }, h("ul", {}, items)));
+  }
+}
+
+async function loadSession() {
+  session.me = await api.get("/auth/me");
+  try {
+    const agencies = await api.agencyIndex();
+    const agency = agencies.get(session.me.agency_code);
+    session.agencyName = agency ? agency.name : "";
+  } catch (_ignored) {
+    session.agencyName = "";
+  }
+}
+
+function showLogin(message = null) {
+  session.me = null;
+  api.clearCache();
+  document.title = `${t("login.title")} — ${t("app.title")}`;
+  renderHeader(null);
+  clear(main);
+  renderLogin(main, {
+    message,
+    onLoggedIn: async () => {
+      await startSession();
+    },
+  });
+}
+
+function signOut() {
+  api.logout();
+  api.clearCache();
+  showLogin(notice(t("login.logged_out"), "info"));
+}
+
+async function startSession() {
+  clear(main);
+  main.appendChild(h("p", { class: "loading" }, t("app.loading")));
+  try {
+    await loadSession();
+  } catch (error) {
+    if (error.status !== 401) showLogin(notice(error.message, "error"));
+    return;
+  }
+  if (!window.location.hash || window.location.hash === "#" || window.location.hash === "#/") {
+    window.location.hash = "#/dossiers";
+    return; // hashchange renders
+  }
+  route();
+}
+
+let renderCount = 0;
+
+async function route() {
+  document.documentElement.lang = lang();
+  if (!api.token() || !session.me) {
+    if (api.token() && !session.me) {
+      await startSession();
+      return;
+    }
+    showLogin();
+    return;
+  }
+  const { path, params } = parseHash();
+  const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
+  renderHeader(match ? match.r.nav : null);
+  clear(main);
+  renderCount += 1;
+  const mine = renderCount;
+  // Each render gets its own container: a slow answer for a view the user already left lands in a
+  // detached node instead of the page.
+  const view = h("div", { class: "view" });
+  main.appendChild(view);
+  const ctx = {
+    main: view, me: session.me, agencyName: session.agencyName, params, navigate,
+    code: match && match.m[1] ? decodeURIComponent(match.m[1]) : null,
+    stillCurrent: () => mine === renderCount,
+  };
+  if (!match) {
+    view.appendChild(heading(t("app.not_found")));
+    view.appendChild(h("p", {}, h("a", { href: "#/dossiers" }, t("app.back_to_list"))));
+    focusTitle();
+    return;
+  }
+  try {
+    await match.r.render(ctx);
+  } catch (error) {
+    if (!ctx.stillCurrent() || error.status === 401) return;
+    view.appendChild(notice(error.message || String(error), "error"));
+  }
+  if (ctx.stillCurrent()) focusTitle();
+}
+
+function focusTitle() {
+  const title = main.querySelector("h1");
+  if (title) {
+    document.title = `${title.textContent} — ${t("app.title")}`;
+    title.focus({ preventScroll: false });
+  }
+}
+
+api.setUnauthorizedHandler((error) => {
+  showLogin(notice(`${t("login.session_ended")} (${error.message})`, "error"));
+});
+
+document.getElementById("skip-link").addEventListener("click", (event) => {
+  event.preventDefault(); // the hash is the router's
+  const title = main.querySelector("h1");
+  (title || main).focus();
+});
+
+window.addEventListener("hashchange", () => route());
+setLang(lang());
+document.title = t("app.title");
+document.getElementById("skip-link").textContent = t("app.skip");
+route();

@@ -1,0 +1,164 @@
+"""The `hoso` command: serve, migrate, create-admin, load-demo, import/export the catalogue."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from infra.settings import Settings
+from infra.wiring import build_backends
+from records.access import Role
+from records.errors import DomainError
+from storage.migrate import upgrade
+
+
+def _migrate(settings: Settings) -> None:
+    upgrade(settings.effective_database_url)
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    _migrate(settings)
+    print("Đã cập nhật lược đồ cơ sở dữ liệu / database schema is up to date")
+    return 0
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from infra.demo import agency_from_dict
+    from records.services.catalogue import create_user, import_agencies
+
+    password = args.password or os.environ.get("HOSO_ADMIN_PASSWORD") or getpass.getpass("Mật khẩu / password: ")
+    _migrate(settings)
+    backends = build_backends(settings)
+    try:
+        with backends.uow() as uow:
+            agency_known = uow.agencies.get(args.agency_code) is not None
+        if not agency_known:
+            if not args.agency_name:
+                print(f"Cơ quan {args.agency_code} chưa có; thêm --agency-name để tạo / unknown agency: "
+                      "pass --agency-name to create it", file=sys.stderr)
+                return 2
+            import_agencies(uow=backends.uow(), agencies=[agency_from_dict(
+                {"code": args.agency_code, "name": args.agency_name, "level": "province"})])
+        user = create_user(uow=backends.uow(), hasher=backends.hasher, username=args.username,
+                           full_name=args.full_name, agency_code=args.agency_code, roles=[Role.ADMIN],
+                           password=password)
+    finally:
+        backends.close()
+    print(f"Đã tạo quản trị viên / admin created: {user.username} @ {user.agency_code}")
+    return 0
+
+
+def cmd_load_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from infra.demo import DEMO_PASSWORD, load_demo
+
+    _migrate(settings)
+    backends = build_backends(settings)
+    try:
+        summary = load_demo(backends, with_dossiers=not args.no_dossiers)
+    finally:
+        backends.close()
+    print(f"Dữ liệu mẫu / demo data: {summary.agencies} cơ quan, {summary.procedures} thủ tục, "
+          f"{summary.users_created} tài khoản mới, {summary.dossiers_created} hồ sơ mẫu. "
+          f"Mật khẩu chung / shared password: {DEMO_PASSWORD}")
+    return 0
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from infra.demo import agency_from_dict
+    from records.procedures import procedure_from_dict
+    from records.services.catalogue import import_agencies, import_procedures
+
+    items = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    _migrate(settings)
+    backends = build_backends(settings)
+    try:
+        if args.command == "import-agencies":
+            count = import_agencies(uow=backends.uow(), agencies=[agency_from_dict(a) for a in items])
+        else:
+            count = import_procedures(uow=backends.uow(), procedures=[procedure_from_dict(p) for p in items])
+    finally:
+        backends.close()
+    print(f"Đã nhập / imported: {count}")
+    return 0
+
+
+def cmd_export_procedures(settings: Settings, _args: argparse.Namespace) -> int:
+    from records.procedures import procedure_to_dict
+    from records.services.catalogue import list_procedures
+
+    backends = build_backends(settings)
+    try:
+        items = [procedure_to_dict(p) for p in list_procedures(uow=backends.uow())]
+    finally:
+        backends.close()
+    json.dump(items, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    if not args.no_migrate:
+        _migrate(settings)
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"hoso đang chạy tại / serving at http://{host}:{port}/  (API: http://{host}:{port}/docs)", flush=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
+                workers=1)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hoso", description="hoso — hồ sơ một cửa / one-stop dossier records")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    serve = sub.add_parser("serve", help="migrate, then serve the API and the web UI")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--no-migrate", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+    admin = sub.add_parser("create-admin", help="create the first administrator")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--full-name", required=True)
+    admin.add_argument("--agency-code", required=True)
+    admin.add_argument("--agency-name", help="creates the agency (province level) when it does not exist")
+    admin.add_argument("--password", help="default: $HOSO_ADMIN_PASSWORD or a prompt")
+    admin.set_defaults(func=cmd_create_admin)
+    demo = sub.add_parser("load-demo", help="load Đồng Nai demo agencies, procedures, users and dossiers")
+    demo.add_argument("--no-dossiers", action="store_true")
+    demo.set_defaults(func=cmd_load_demo)
+    for name in ("import-agencies", "import-procedures"):
+        imp = sub.add_parser(name, help=f"{name.replace('-', ' ')} from a JSON file")
+        imp.add_argument("file")
+        imp.set_defaults(func=cmd_import)
+    sub.add_parser("export-procedures", help="print the procedure catalogue as JSON").set_defaults(
+        func=cmd_export_procedures)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        print(f"Cấu hình không hợp lệ / invalid settings: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        code: int = args.func(settings, args)
+    except DomainError as exc:
+        print(f"{exc.code}: {exc.message_vi} / {exc.message_en}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

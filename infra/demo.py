@@ -1,0 +1,135 @@
+"""Demo data: Đồng Nai's agencies, a procedure catalogue, officers per role, and dossiers in every state.
+
+Loading is safe to repeat: reference data is upserted, users and dossiers are only added when missing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from infra.wiring import Backends
+from records.access import Principal, Role
+from records.agencies import Agency, AgencyLevel, AgencyStatus
+from records.clock import VN_TZ, FixedClock
+from records.dossiers import Applicant, ApplicantKind, Channel, DossierState
+from records.procedures import procedure_from_dict
+from records.services.catalogue import create_user, import_agencies, import_procedures, load_principal
+from records.services.dossiers import DossierFilters, list_dossiers, receive_dossier, transition_dossier
+
+DEMO_DIR = Path(__file__).parent / "demo"
+DEMO_PASSWORD = "hoso-demo-2025"
+
+
+def agency_from_dict(data: dict[str, Any]) -> Agency:
+    return Agency(
+        code=data["code"], name=data["name"], level=AgencyLevel(data["level"]),
+        parent_code=data.get("parent_code"), status=AgencyStatus(data.get("status", "active")),
+        successor_code=data.get("successor_code"),
+        ended_on=date.fromisoformat(data["ended_on"]) if data.get("ended_on") else None,
+        short_name=data.get("short_name"), external_system=data.get("external_system"),
+    )
+
+
+def read_json(name: str) -> Any:
+    return json.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    agencies: int
+    procedures: int
+    users_created: int
+    dossiers_created: int
+
+
+def load_demo(backends: Backends, *, password: str = DEMO_PASSWORD, with_dossiers: bool = True) -> DemoSummary:
+    agencies = import_agencies(uow=backends.uow(), agencies=[agency_from_dict(a) for a in read_json("agencies.json")])
+    procedures = import_procedures(uow=backends.uow(),
+                                   procedures=[procedure_from_dict(p) for p in read_json("procedures.json")])
+    created = 0
+    for user in read_json("users.json"):
+        with backends.uow() as uow:
+            exists = uow.users.get(user["username"]) is not None
+        if not exists:
+            create_user(uow=backends.uow(), hasher=backends.hasher, username=user["username"],
+                        full_name=user["full_name"], agency_code=user["agency_code"],
+                        roles=[Role(r) for r in user["roles"]], password=password)
+            created += 1
+    dossiers = load_demo_dossiers(backends) if with_dossiers else 0
+    return DemoSummary(agencies, procedures, created, dossiers)
+
+
+# (procedure, applicant name, CCCD, working days ago received, the moves after intake, by whom)
+_STORIES: list[tuple[str, str, str, int, list[tuple[str, DossierState, str | None]]]] = [
+    ("1.012756", "Nguyễn Văn An", "075085001234", 30, [
+        ("tiepnhan.tranbien", DossierState.PROCESSING, None),
+        ("xuly.tranbien", DossierState.TRANSFERRED, "000.00.02.H19"),
+        ("xuly.vpdkdd", DossierState.PROCESSING, None),
+        ("xuly.vpdkdd", DossierState.TRANSFERRED, "000.60.01.H19"),
+        ("xuly.tranbien", DossierState.PROCESSING, None),
+        ("xuly.tranbien", DossierState.RESOLVED, None),
+        ("tiepnhan.tranbien", DossierState.RESULT_RETURNED, None),
+    ]),
+    ("1.012759", "Trần Thị Bích Ngọc", "075190004567", 14, [
+        ("tiepnhan.tranbien", DossierState.PROCESSING, None),
+        ("xuly.tranbien", DossierState.TRANSFERRED, "000.00.02.H19"),
+        ("xuly.vpdkdd", DossierState.PROCESSING, None),
+    ]),
+    ("1.012774", "Lê Hoàng Phúc", "075088009876", 3, [
+        ("tiepnhan.tranbien", DossierState.PROCESSING, None),
+        ("xuly.tranbien", DossierState.SUPPLEMENT_REQUESTED, None),
+    ]),
+    ("1.001193", "Phạm Thị Mai", "075195002468", 0, []),
+    ("2.000815", "Đỗ Minh Khang", "075201003579", 2, [
+        ("tiepnhan.tranbien", DossierState.PROCESSING, None),
+    ]),
+    ("1.000894", "Võ Thị Hồng Nhung", "075093007531", 9, [
+        ("tiepnhan.tranbien", DossierState.PROCESSING, None),
+        ("xuly.tranbien", DossierState.RESOLVED, None),
+    ]),
+]
+
+
+def load_demo_dossiers(backends: Backends) -> int:
+    """Dossiers at phường Trấn Biên in several states, some of them late, dated back from today."""
+    desk = load_principal(uow=backends.uow(), username="tiepnhan.tranbien")
+    _, existing = list_dossiers(uow=backends.uow(), clock=backends.clock, actor=desk,
+                                filters=DossierFilters(limit=1))
+    if existing:
+        return 0
+    today = backends.clock.now().astimezone(VN_TZ).date()
+    calendar = backends.calendar
+    count = 0
+    for procedure_code, name, cccd, days_ago, moves in _STORIES:
+        day = today
+        for _ in range(days_ago):
+            day = _previous_working_day(calendar, day)
+        at = datetime.combine(day, time(8, 30), VN_TZ)
+        clock = FixedClock(min(at, backends.clock.now()))
+        dossier, _ = receive_dossier(
+            uow=backends.uow(), clock=clock, calendar=calendar, actor=desk, procedure_code=procedure_code,
+            applicant=Applicant(ApplicantKind.PERSON, name, cccd, phone="0912345678",
+                                address="phường Trấn Biên, tỉnh Đồng Nai"),
+            channel=Channel.COUNTER, received_at=clock.now(), subject="Hồ sơ mẫu (demo)")
+        actors: dict[str, Principal] = {}
+        for username, to, target in moves:
+            clock.advance(timedelta(hours=20))
+            clock.at = min(clock.at, backends.clock.now())
+            actor = actors.get(username) or load_principal(uow=backends.uow(), username=username)
+            actors[username] = actor
+            transition_dossier(uow=backends.uow(), clock=clock, calendar=calendar, actor=actor, code=dossier.code,
+                               to=to, target_agency_code=target,
+                               note="Chuyển liên thông theo quy trình" if target else "")
+        count += 1
+    return count
+
+
+def _previous_working_day(calendar: Any, day: date) -> date:
+    day -= timedelta(days=1)
+    while not calendar.is_working_day(day):
+        day -= timedelta(days=1)
+    return day

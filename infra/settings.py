@@ -1,0 +1,82 @@
+"""All configuration: one pydantic-settings class, HOSO_ prefix, checked at start."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_LENGTH = 32
+
+
+class Mode(StrEnum):
+    EMBEDDED = "embedded"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOSO_", env_file=".env", env_file_encoding="utf-8",
+                                      extra="ignore")
+
+    mode: Mode = Mode.EMBEDDED
+    data_dir: Path = Path("var")
+    database_url: str = ""  # empty: SQLite file in data_dir
+    secret_key: str = ""  # empty in embedded mode: a random key kept in data_dir/secret.key
+    access_token_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    max_json_bytes: int = Field(default=1_000_000, ge=1024)
+    # Working calendar overrides for days decided by the government each year.
+    extra_holidays: list[date] = Field(default_factory=list)
+    extra_working_days: list[date] = Field(default_factory=list)
+    national_day_extra: str = "before"
+    celery_broker_url: str = ""  # empty: in-process worker (embedded); redis://... in production
+    log_level: str = "INFO"
+
+    @field_validator("national_day_extra")
+    @classmethod
+    def _check_national_day(cls, value: str) -> str:
+        if value not in {"before", "after"}:
+            raise ValueError("national_day_extra must be 'before' or 'after'")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.mode is Mode.PRODUCTION:
+            if len(self.secret_key) < MIN_SECRET_LENGTH:
+                raise ValueError("HOSO_SECRET_KEY must be set to a random value of 32+ characters in production")
+            if not self.database_url or self.database_url.startswith("sqlite"):
+                raise ValueError("production mode needs HOSO_DATABASE_URL pointing at PostgreSQL")
+            if not self.celery_broker_url:
+                raise ValueError("production mode needs HOSO_CELERY_BROKER_URL (Redis)")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'hoso.sqlite3').resolve()}"
+
+    def signing_key(self) -> str:
+        """The token signing key. Embedded installs make one on first start and keep it in data_dir."""
+        if self.secret_key:
+            if len(self.secret_key) < MIN_SECRET_LENGTH:
+                raise ValueError(f"HOSO_SECRET_KEY must have at least {MIN_SECRET_LENGTH} characters")
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process made it a moment ago
+                pass
+            else:
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secrets.token_hex(32))
+        return path.read_text().strip()

@@ -1,0 +1,52 @@
+"""The one place that picks and builds backends from settings (the composition root)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.security import Argon2Hasher, TokenService
+from infra.settings import Settings
+from records.calendar import WorkingCalendar
+from records.clock import Clock, SystemClock
+from storage.db import make_engine, make_session_factory
+from storage.uow import SqlUnitOfWork
+
+
+def build_calendar(settings: Settings) -> WorkingCalendar:
+    return WorkingCalendar.from_config(extra_holidays=settings.extra_holidays,
+                                       extra_working_days=settings.extra_working_days,
+                                       national_day_extra=settings.national_day_extra)
+
+
+@dataclass
+class Backends:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    calendar: WorkingCalendar
+    hasher: Argon2Hasher
+    tokens: TokenService
+    clock: Clock = field(default_factory=SystemClock)
+
+    def uow(self) -> SqlUnitOfWork:
+        """A fresh unit of work; one per request or task, never shared between threads."""
+        return SqlUnitOfWork(self.session_factory)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_backends(settings: Settings) -> Backends:
+    engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
+    return Backends(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        calendar=build_calendar(settings),
+        hasher=Argon2Hasher(),
+        tokens=TokenService(settings.signing_key(), timedelta(minutes=settings.access_token_minutes)),
+    )

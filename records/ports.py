@@ -1,0 +1,123 @@
+"""Ports: the small interfaces the core needs from the outside world. Adapters live in storage/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from records.access import Role
+from records.agencies import Agency
+from records.dossiers import Dossier, DossierEvent, DossierState, ExtensionLetter
+from records.procedures import Procedure
+
+
+@dataclass(frozen=True)
+class UserAccount:
+    username: str
+    full_name: str
+    agency_code: str
+    roles: frozenset[Role]
+    password_hash: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class DossierQuery:
+    """Filters for listing dossiers. `visible_agencies` None means no restriction."""
+
+    visible_agencies: frozenset[str] | None
+    now: datetime
+    agency_code: str | None = None
+    procedure_code: str | None = None
+    field: str | None = None
+    states: frozenset[DossierState] = frozenset()
+    late: bool | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    applicant_id_number: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class TimelinessRow:
+    """The columns statistics need, one per dossier."""
+
+    receiving_agency_code: str
+    state: DossierState
+    received_at: datetime
+    due_at: datetime | None
+    resolved_at: datetime | None
+    paused_at: datetime | None
+
+
+class AgencyRepository(Protocol):
+    def get(self, code: str) -> Agency | None: ...
+    def list(self) -> list[Agency]: ...
+    def upsert(self, agency: Agency) -> None: ...
+    def predecessors(self, code: str) -> frozenset[str]:
+        """Agencies whose dossiers `code` inherited through succession (transitively)."""
+        ...
+
+
+class ProcedureRepository(Protocol):
+    def get(self, code: str) -> Procedure | None: ...
+    def list(self) -> list[Procedure]: ...
+    def upsert(self, procedure: Procedure) -> None: ...
+
+
+class DossierRepository(Protocol):
+    def next_sequence(self, agency_code: str, day: date) -> int:
+        """The next intake number of an agency for a day; concurrent callers never get the same one."""
+        ...
+
+    def add(self, dossier: Dossier, events: list[DossierEvent]) -> None: ...
+
+    def get(self, code: str, *, for_update: bool = False) -> Dossier | None: ...
+
+    def save(self, dossier: Dossier, *, expected_version: int, events: list[DossierEvent]) -> None:
+        """Writes the dossier if it is still at `expected_version`, else raises StaleVersion."""
+        ...
+
+    def events(self, code: str) -> list[DossierEvent]: ...
+    def find(self, query: DossierQuery) -> tuple[list[Dossier], int]: ...
+    def add_extension(self, code: str, letter: ExtensionLetter) -> None: ...
+    def extensions(self, code: str) -> list[ExtensionLetter]: ...
+    def timeliness_rows(self, *, visible_agencies: frozenset[str] | None, agency_code: str | None,
+                        received_from: date | None, received_to: date | None) -> list[TimelinessRow]: ...
+
+
+class UserRepository(Protocol):
+    def get(self, username: str) -> UserAccount | None: ...
+    def add(self, user: UserAccount) -> None: ...
+    def list(self, agency_code: str | None = None) -> list[UserAccount]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Use it as `with uow:`; what is not committed is rolled back at the end."""
+
+    @property
+    def agencies(self) -> AgencyRepository: ...
+    @property
+    def procedures(self) -> ProcedureRepository: ...
+    @property
+    def dossiers(self) -> DossierRepository: ...
+    @property
+    def users(self) -> UserRepository: ...
+
+    def __enter__(self) -> Self: ...
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+    def begin_write(self) -> None:
+        """Declares, before the first statement, that this unit of work will write."""
+        ...
+
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+    def verify(self, password_hash: str, password: str) -> bool: ...

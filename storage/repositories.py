@@ -1,0 +1,360 @@
+"""SQL repositories: they translate between rows and the core's dataclasses, and nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from records.access import Role
+from records.agencies import Agency, AgencyLevel, AgencyStatus
+from records.clock import VN_TZ
+from records.dossiers import (
+    Applicant,
+    ApplicantKind,
+    Channel,
+    Dossier,
+    DossierEvent,
+    DossierState,
+    ExtensionLetter,
+    Handover,
+    Party,
+    Timeliness,
+)
+from records.errors import StaleVersion
+from records.ports import DossierQuery, TimelinessRow, UserAccount
+from records.procedures import Procedure, procedure_from_dict, procedure_to_dict
+from storage.models import (
+    AgencyRow,
+    Base,
+    DossierCounterRow,
+    DossierEventRow,
+    DossierParticipantRow,
+    DossierRow,
+    ExtensionLetterRow,
+    ProcedureRow,
+    UserRow,
+)
+
+
+def _upsert(session: Session, model: type[Base], values: dict[str, Any], keys: Sequence[str]) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE on both SQLite and PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(model).values(**values)
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys),
+                                      set_={k: v for k, v in values.items() if k not in keys})
+    session.execute(stmt)
+
+
+class SqlAgencyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def _to_domain(row: AgencyRow) -> Agency:
+        return Agency(
+            code=row.code, name=row.name, level=AgencyLevel(row.level), parent_code=row.parent_code,
+            status=AgencyStatus(row.status), successor_code=row.successor_code, ended_on=row.ended_on,
+            short_name=row.short_name, external_system=row.external_system,
+        )
+
+    def get(self, code: str) -> Agency | None:
+        row = self.session.get(AgencyRow, code)
+        return None if row is None else self._to_domain(row)
+
+    def list(self) -> list[Agency]:
+        return [self._to_domain(r) for r in self.session.scalars(select(AgencyRow).order_by(AgencyRow.code))]
+
+    def upsert(self, agency: Agency) -> None:
+        """Safe to repeat. Foreign keys among agencies are not enforced, so order of import is free."""
+        _upsert(self.session, AgencyRow, {
+            "code": agency.code, "name": agency.name, "level": agency.level.value,
+            "parent_code": agency.parent_code, "status": agency.status.value,
+            "successor_code": agency.successor_code, "ended_on": agency.ended_on,
+            "short_name": agency.short_name, "external_system": agency.external_system,
+        }, ["code"])
+
+    def predecessors(self, code: str) -> frozenset[str]:
+        chain = select(AgencyRow.code).where(AgencyRow.successor_code == code).cte("chain", recursive=True)
+        chain = chain.union(select(AgencyRow.code).where(AgencyRow.successor_code == chain.c.code))
+        return frozenset(self.session.scalars(select(chain.c.code)))
+
+
+class SqlProcedureRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, code: str) -> Procedure | None:
+        row = self.session.get(ProcedureRow, code)
+        return None if row is None else procedure_from_dict(row.document)
+
+    def list(self) -> list[Procedure]:
+        rows = self.session.scalars(select(ProcedureRow).order_by(ProcedureRow.code))
+        return [procedure_from_dict(r.document) for r in rows]
+
+    def upsert(self, procedure: Procedure) -> None:
+        """Safe to repeat: the stored document is replaced by this one."""
+        _upsert(self.session, ProcedureRow, {
+            "code": procedure.code, "name": procedure.name, "field": procedure.field,
+            "level": procedure.level.value, "published": procedure.published,
+            "processing_days": procedure.processing_days, "retention_years": procedure.retention_years,
+            "document": procedure_to_dict(procedure),
+        }, ["code"])
+
+
+class SqlUserRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def _to_domain(row: UserRow) -> UserAccount:
+        return UserAccount(row.username, row.full_name, row.agency_code,
+                           frozenset(Role(r) for r in row.roles), row.password_hash, row.active)
+
+    def get(self, username: str) -> UserAccount | None:
+        row = self.session.get(UserRow, username)
+        return None if row is None else self._to_domain(row)
+
+    def add(self, user: UserAccount) -> None:
+        self.session.add(UserRow(username=user.username, full_name=user.full_name, agency_code=user.agency_code,
+                                 roles=sorted(r.value for r in user.roles), password_hash=user.password_hash,
+                                 active=user.active))
+        self.session.flush()
+
+    def list(self, agency_code: str | None = None) -> list[UserAccount]:
+        stmt = select(UserRow).order_by(UserRow.username)
+        if agency_code is not None:
+            stmt = stmt.where(UserRow.agency_code == agency_code)
+        return [self._to_domain(r) for r in self.session.scalars(stmt)]
+
+
+_DOSSIER_COLUMNS = (
+    "code", "procedure_code", "receiving_agency_code", "holder_agency_code", "holder_since", "channel",
+    "subject", "received_at", "due_at", "extended_due_at", "step_index", "step_started_at", "step_due_at",
+    "paused_at", "holding_paused_days", "total_paused_days", "resolved_at", "completed_at",
+)
+
+
+def _dossier_values(dossier: Dossier) -> dict[str, Any]:
+    values = {name: getattr(dossier, name) for name in _DOSSIER_COLUMNS}
+    values.update(
+        state=dossier.state.value, channel=dossier.channel.value, holder_party=dossier.holder_party.value,
+        applicant_kind=dossier.applicant.kind.value, applicant_name=dossier.applicant.name,
+        applicant_id_number=dossier.applicant.id_number, applicant_phone=dossier.applicant.phone,
+        applicant_email=dossier.applicant.email, applicant_address=dossier.applicant.address,
+    )
+    return values
+
+
+def _handover_to_json(handover: Handover | None) -> dict[str, Any] | None:
+    if handover is None:
+        return None
+    return {
+        "from_agency_code": handover.from_agency_code, "from_party": handover.from_party.value,
+        "to_agency_code": handover.to_agency_code, "to_party": handover.to_party.value,
+        "started_at": handover.started_at.isoformat(), "due_at": handover.due_at.isoformat(),
+        "allowed_days": handover.allowed_days, "used_days": handover.used_days,
+        "timeliness": handover.timeliness.value,
+    }
+
+
+def _handover_from_json(data: dict[str, Any] | None) -> Handover | None:
+    if data is None:
+        return None
+    return Handover(
+        from_agency_code=data["from_agency_code"], from_party=Party(data["from_party"]),
+        to_agency_code=data["to_agency_code"], to_party=Party(data["to_party"]),
+        started_at=datetime.fromisoformat(data["started_at"]), due_at=datetime.fromisoformat(data["due_at"]),
+        allowed_days=float(data["allowed_days"]), used_days=float(data["used_days"]),
+        timeliness=Timeliness(data["timeliness"]),
+    )
+
+
+def _local_day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), VN_TZ).astimezone(UTC)
+
+
+class SqlDossierRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- intake numbering -------------------------------------------------------------------------
+    def next_sequence(self, agency_code: str, day: date) -> int:
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(DossierCounterRow).values(agency_code=agency_code, day=day, last_value=1)
+        upsert = stmt.on_conflict_do_update(
+            index_elements=["agency_code", "day"],
+            set_={"last_value": DossierCounterRow.last_value + 1},
+        ).returning(DossierCounterRow.last_value)
+        return int(self.session.execute(upsert).scalar_one())
+
+    # --- rows <-> domain ----------------------------------------------------------------------------
+    @staticmethod
+    def _to_domain(row: DossierRow, participants: set[str]) -> Dossier:
+        return Dossier(
+            id=row.id, code=row.code, procedure_code=row.procedure_code,
+            receiving_agency_code=row.receiving_agency_code,
+            applicant=Applicant(ApplicantKind(row.applicant_kind), row.applicant_name, row.applicant_id_number,
+                                row.applicant_phone, row.applicant_email, row.applicant_address),
+            channel=Channel(row.channel), received_at=row.received_at, subject=row.subject,
+            state=DossierState(row.state), holder_agency_code=row.holder_agency_code,
+            holder_party=Party(row.holder_party), holder_since=row.holder_since, due_at=row.due_at,
+            extended_due_at=row.extended_due_at, step_index=row.step_index, step_started_at=row.step_started_at,
+            step_due_at=row.step_due_at, paused_at=row.paused_at, holding_paused_days=row.holding_paused_days,
+            total_paused_days=row.total_paused_days, resolved_at=row.resolved_at, completed_at=row.completed_at,
+            participant_agencies=participants, version=row.version,
+        )
+
+    def _participants(self, ids: Sequence[int]) -> dict[int, set[str]]:
+        found: dict[int, set[str]] = {i: set() for i in ids}
+        if ids:
+            rows = self.session.execute(select(DossierParticipantRow.dossier_id, DossierParticipantRow.agency_code)
+                                        .where(DossierParticipantRow.dossier_id.in_(ids)))
+            for dossier_id, agency_code in rows:
+                found[dossier_id].add(agency_code)
+        return found
+
+    def _id_of(self, code: str) -> int | None:
+        return self.session.scalar(select(DossierRow.id).where(DossierRow.code == code))
+
+    # --- writes ---------------------------------------------------------------------------------------
+    def add(self, dossier: Dossier, events: list[DossierEvent]) -> None:
+        result = self.session.execute(
+            insert(DossierRow).values(**_dossier_values(dossier), version=dossier.version)
+            .returning(DossierRow.id))
+        dossier.id = int(result.scalar_one())
+        self._add_participants(dossier.id, dossier.participant_agencies)
+        self._add_events(dossier.id, events, start=1)
+
+    def save(self, dossier: Dossier, *, expected_version: int, events: list[DossierEvent]) -> None:
+        assert dossier.id is not None
+        result = self.session.execute(
+            update(DossierRow)
+            .where(DossierRow.id == dossier.id, DossierRow.version == expected_version)
+            .values(**_dossier_values(dossier), version=expected_version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleVersion(detail={"expected_version": expected_version})
+        dossier.version = expected_version + 1
+        known = self._participants([dossier.id])[dossier.id]
+        self._add_participants(dossier.id, dossier.participant_agencies - known)
+        if events:
+            last = self.session.scalar(select(func.max(DossierEventRow.seq))
+                                       .where(DossierEventRow.dossier_id == dossier.id)) or 0
+            self._add_events(dossier.id, events, start=last + 1)
+
+    def _add_participants(self, dossier_id: int, codes: set[str]) -> None:
+        if codes:
+            self.session.execute(insert(DossierParticipantRow),
+                                 [{"dossier_id": dossier_id, "agency_code": c} for c in sorted(codes)])
+
+    def _add_events(self, dossier_id: int, events: list[DossierEvent], *, start: int) -> None:
+        if not events:
+            return
+        self.session.execute(insert(DossierEventRow), [
+            {
+                "dossier_id": dossier_id, "seq": start + i, "at": e.at,
+                "from_state": e.from_state.value if e.from_state else None, "to_state": e.to_state.value,
+                "actor_username": e.actor_username, "actor_name": e.actor_name,
+                "actor_agency_code": e.actor_agency_code, "note": e.note,
+                "target_agency_code": e.target_agency_code, "handover": _handover_to_json(e.handover),
+            }
+            for i, e in enumerate(events)
+        ])
+
+    # --- reads ----------------------------------------------------------------------------------------
+    def get(self, code: str, *, for_update: bool = False) -> Dossier | None:
+        stmt = select(DossierRow).where(DossierRow.code == code)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = self.session.scalars(stmt).one_or_none()
+        if row is None:
+            return None
+        return self._to_domain(row, self._participants([row.id])[row.id])
+
+    def events(self, code: str) -> list[DossierEvent]:
+        rows = self.session.scalars(
+            select(DossierEventRow).join(DossierRow, DossierRow.id == DossierEventRow.dossier_id)
+            .where(DossierRow.code == code).order_by(DossierEventRow.seq))
+        return [
+            DossierEvent(
+                at=r.at, from_state=DossierState(r.from_state) if r.from_state else None,
+                to_state=DossierState(r.to_state), actor_username=r.actor_username, actor_name=r.actor_name,
+                actor_agency_code=r.actor_agency_code, note=r.note, target_agency_code=r.target_agency_code,
+                handover=_handover_from_json(r.handover), seq=r.seq,
+            )
+            for r in rows
+        ]
+
+    def _filters(self, query: DossierQuery) -> list[Any]:
+        conditions: list[Any] = []
+        if query.visible_agencies is not None:
+            conditions.append(exists().where(
+                DossierParticipantRow.dossier_id == DossierRow.id,
+                DossierParticipantRow.agency_code.in_(sorted(query.visible_agencies))))
+        if query.agency_code:
+            conditions.append(or_(DossierRow.receiving_agency_code == query.agency_code,
+                                  DossierRow.holder_agency_code == query.agency_code))
+        if query.procedure_code:
+            conditions.append(DossierRow.procedure_code == query.procedure_code)
+        if query.field:
+            conditions.append(DossierRow.procedure_code.in_(
+                select(ProcedureRow.code).where(ProcedureRow.field == query.field)))
+        if query.states:
+            conditions.append(DossierRow.state.in_(sorted(s.value for s in query.states)))
+        if query.received_from:
+            conditions.append(DossierRow.received_at >= _local_day_start(query.received_from))
+        if query.received_to:
+            conditions.append(DossierRow.received_at < _local_day_start(query.received_to + timedelta(days=1)))
+        if query.applicant_id_number:
+            conditions.append(DossierRow.applicant_id_number == query.applicant_id_number)
+        if query.late is not None:
+            reference = func.coalesce(DossierRow.resolved_at, DossierRow.paused_at, query.now)
+            is_late = and_(DossierRow.due_at.is_not(None), reference > DossierRow.due_at,
+                           DossierRow.state.not_in(["refused", "withdrawn", "stopped"]))
+            conditions.append(is_late if query.late else ~is_late)
+        return conditions
+
+    def find(self, query: DossierQuery) -> tuple[list[Dossier], int]:
+        conditions = self._filters(query)
+        count = self.session.scalar(select(func.count()).select_from(DossierRow).where(*conditions)) or 0
+        order = (DossierRow.due_at.asc(), DossierRow.id.asc()) if query.late else (DossierRow.received_at.desc(),
+                                                                                   DossierRow.id.desc())
+        rows = list(self.session.scalars(select(DossierRow).where(*conditions).order_by(*order)
+                                         .limit(query.limit).offset(query.offset)))
+        participants = self._participants([r.id for r in rows])
+        return [self._to_domain(r, participants[r.id]) for r in rows], int(count)
+
+    def add_extension(self, code: str, letter: ExtensionLetter) -> None:
+        dossier_id = self._id_of(code)
+        assert dossier_id is not None
+        self.session.add(ExtensionLetterRow(dossier_id=dossier_id, reason=letter.reason,
+                                            new_due_at=letter.new_due_at, issued_at=letter.issued_at,
+                                            issued_by=letter.issued_by, issued_by_name=letter.issued_by_name))
+        self.session.flush()
+
+    def extensions(self, code: str) -> list[ExtensionLetter]:
+        rows = self.session.scalars(
+            select(ExtensionLetterRow).join(DossierRow, DossierRow.id == ExtensionLetterRow.dossier_id)
+            .where(DossierRow.code == code).order_by(ExtensionLetterRow.issued_at))
+        return [ExtensionLetter(r.reason, r.new_due_at, r.issued_at, r.issued_by, r.issued_by_name) for r in rows]
+
+    def timeliness_rows(self, *, visible_agencies: frozenset[str] | None, agency_code: str | None,
+                        received_from: date | None, received_to: date | None) -> list[TimelinessRow]:
+        query = DossierQuery(visible_agencies=visible_agencies, now=datetime.now(UTC), agency_code=agency_code,
+                             received_from=received_from, received_to=received_to)
+        stmt = select(DossierRow.receiving_agency_code, DossierRow.state, DossierRow.received_at,
+                      DossierRow.due_at, DossierRow.resolved_at, DossierRow.paused_at).where(*self._filters(query))
+        return [TimelinessRow(a, DossierState(s), r, d, res, p) for a, s, r, d, res, p in self.session.execute(stmt)]
+
+    def delete_all(self) -> None:
+        """Test and demo helper: empties the dossier tables."""
+        for table in (ExtensionLetterRow, DossierEventRow, DossierParticipantRow, DossierRow, DossierCounterRow):
+            self.session.execute(delete(table))

@@ -1,0 +1,73 @@
+"""The SQL unit of work: one session, one transaction, the repositories on top."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import WRITE_INTENT
+from storage.repositories import (
+    SqlAgencyRepository,
+    SqlDossierRepository,
+    SqlProcedureRepository,
+    SqlUserRepository,
+)
+
+
+class SqlUnitOfWork:
+    """Re-entrant: a use case that calls another shares the outer transaction."""
+
+    agencies: SqlAgencyRepository
+    procedures: SqlProcedureRepository
+    dossiers: SqlDossierRepository
+    users: SqlUserRepository
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+        self._depth = 0
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its 'with' block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        if self._depth == 0:
+            self._session = self._session_factory()
+            self.agencies = SqlAgencyRepository(self._session)
+            self.procedures = SqlProcedureRepository(self._session)
+            self.dossiers = SqlDossierRepository(self._session)
+            self.users = SqlUserRepository(self._session)
+        self._depth += 1
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._session is not None:
+            try:
+                self._session.rollback()  # whatever was not committed is discarded
+            finally:
+                self._session.close()
+                self._session = None
+
+    def begin_write(self) -> None:
+        """Declares that this unit of work will write; call it before the first statement.
+
+        On SQLite the transaction then starts with the write lock held (BEGIN IMMEDIATE), so that
+        concurrent writers queue instead of failing; on PostgreSQL row locks do that job and this is free.
+        """
+        session = self.session
+        if session.in_transaction():
+            return
+        session.connection(execution_options={WRITE_INTENT: True})
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
