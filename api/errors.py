@@ -61,6 +61,7 @@ _HTTP_CODES = {
     404: ("not_found", "Không tìm thấy địa chỉ này.", "No such address."),
     405: ("method_not_allowed", "Phương thức không được hỗ trợ.", "Method not allowed."),
     401: ("unauthenticated", "Chưa đăng nhập.", "Not signed in."),
+    413: (RequestTooLarge.code, RequestTooLarge.message_vi, RequestTooLarge.message_en),
 }
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

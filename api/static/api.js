@@ -142,3 +142,8 @@ export const procedureIndex = () => cached("procedures", async () => {
 });
 
 export const activeAgencies = () => cached("active-agencies", async () => (await get("/agencies", { status: "active" })).data);
+
+/** Whether the officer may receive dossiers (the API checks again). */
+export function canReceive(me) {
+  return Boolean(me) && me.roles.some((role) => ["reception", "leader", "admin"].includes(role));
+}

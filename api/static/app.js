@@ -24,16 +24,12 @@ const ROUTES = [
   { pattern: /^\/stats$/, nav: "stats", render: (ctx) => renderStats(ctx) },
 ];
 
-const NAV = [
-  ["dossiers", "#/dossiers", "nav.dossiers"],
-  ["intake", "#/intake", "nav.intake"],
-  ["late", "#/late", "nav.late"],
-  ["stats", "#/stats", "nav.stats"],
+const navItems = () => [
+  ["dossiers", "#/dossiers", t("nav.dossiers")],
+  ["intake", "#/intake", t("nav.intake")],
+  ["late", "#/late", t("nav.late")],
+  ["stats", "#/stats", t("nav.stats")],
 ];
-
-export function canReceive(me) {
-  return Boolean(me) && me.roles.some((role) => ["reception", "leader", "admin"].includes(role));
-}
 
 function parseHash() {
   const raw = window.location.hash.replace(/^#/, "") || "/dossiers";
@@ -55,6 +51,8 @@ export function navigate(path, params = {}) {
 
 function renderHeader(active) {
   clear(header);
+  document.getElementById("footer-text").textContent = t("app.footer");
+  document.getElementById("skip-link").textContent = t("app.skip");
   const langButton = h("button", {
     type: "button", class: "button link-button lang-toggle", lang: lang() === "vi" ? "en" : "vi",
     "aria-label": t("lang.switch_label"),
@@ -89,8 +87,8 @@ function renderHeader(active) {
   header.appendChild(top);
 
   if (session.me) {
-    const items = NAV.filter(([key]) => key !== "intake" || canReceive(session.me)).map(([key, href, label]) =>
-      h("li", {}, h("a", { href, "aria-current": key === active ? "page" : null }, t(label))));
+    const items = navItems().filter(([key]) => key !== "intake" || api.canReceive(session.me))
+      .map(([key, href, label]) => h("li", {}, h("a", { href, "aria-current": key === active ? "page" : null }, label)));
     header.appendChild(h("nav", { class: "main-nav", "aria-label": t("nav.label") }, h("ul", {}, items)));
   }
 }
@@ -205,5 +203,4 @@ document.getElementById("skip-link").addEventListener("click", (event) => {
 window.addEventListener("hashchange", () => route());
 setLang(lang());
 document.title = t("app.title");
-document.getElementById("skip-link").textContent = t("app.skip");
 route();

@@ -46,5 +46,5 @@ export function renderLogin(main, { message = null, onLoggedIn }) {
     h("p", { class: "lead" }, t("login.intro")),
     status,
     form));
-  title.focus();
+  username.focus();
 }

@@ -1,0 +1,175 @@
+"""The officers' web UI under /ui/: served, self-contained, and every UI string exists in both languages.
+
+The JavaScript is read as text: module imports are followed from app.js, i18n keys are taken from the
+`t("...")` calls and compared with the `vi` and `en` dictionaries in i18n.js.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from html.parser import HTMLParser
+
+import pytest
+from fastapi.testclient import TestClient
+
+from records.access import Role
+from records.dossiers import ApplicantKind, Channel, DossierState, Party, Timeliness
+
+IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;]*?\bfrom\s+["']([^"']+)["']""", re.MULTILINE | re.DOTALL)
+T_CALL = re.compile(r"""(?<![\w.$])t\(\s*(?:"([^"]+)"|'([^']+)')""")
+ANY_T_CALL = re.compile(r"""(?<![\w.$])t\(\s*(.)""")
+DICT_KEY = re.compile(r"""^\s*"([^"]+)":\s""", re.MULTILINE)
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+EXTERNAL_URL = re.compile(r"https?://", re.IGNORECASE)
+JS_TYPES = ("text/javascript", "application/javascript")
+
+ENUM_NAMESPACES: dict[str, type[StrEnum]] = {
+    "state": DossierState, "role": Role, "channel": Channel, "kind": ApplicantKind, "party": Party,
+    "timeliness": Timeliness,
+}
+
+
+class _Assets(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.html_lang: str | None = None
+        self.scripts: list[dict[str, str | None]] = []
+        self.links: list[dict[str, str | None]] = []
+        self.charset: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag == "html":
+            self.html_lang = named.get("lang")
+        elif tag == "script":
+            self.scripts.append(named)
+        elif tag == "link":
+            self.links.append(named)
+        elif tag == "meta" and "charset" in named:
+            self.charset = named["charset"]
+
+
+def _get(client: TestClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.text
+
+
+def _modules(client: TestClient) -> dict[str, str]:
+    """Every ES module reachable from /ui/app.js by its imports: URL path → source."""
+    found: dict[str, str] = {}
+    pending = ["/ui/app.js"]
+    while pending:
+        path = pending.pop()
+        if path in found:
+            continue
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].split(";")[0] in JS_TYPES, path
+        found[path] = response.text
+        base = path.rsplit("/", 1)[0]
+        for target in IMPORT.findall(response.text):
+            assert target.startswith("./") or target.startswith("../"), f"{path} imports non-local {target}"
+            parts = f"{base}/{target}".split("/")
+            resolved: list[str] = []
+            for part in parts:
+                if part == "..":
+                    resolved.pop()
+                elif part not in (".", ""):
+                    resolved.append(part)
+            pending.append("/" + "/".join(resolved))
+    return found
+
+
+def _dictionary(source: str, name: str) -> dict[str, str]:
+    match = re.search(rf"^const {name} = \{{\n(.*?)^\}};", source, re.MULTILINE | re.DOTALL)
+    assert match, f"dictionary {name} not found in i18n.js"
+    entries = re.findall(r"""^\s*"([^"]+)":\s*"((?:[^"\\]|\\.)*)",\s*$""", match.group(1), re.MULTILINE)
+    assert len(entries) == len(DICT_KEY.findall(match.group(1))), f"{name}: one \"key\": \"text\", per line"
+    keys = [key for key, _ in entries]
+    assert len(keys) == len(set(keys)), f"duplicate keys in {name}"
+    return dict(entries)
+
+
+def test_root_redirects_to_the_ui(client: TestClient) -> None:
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code in (302, 303, 307)
+    assert response.headers["location"] == "/ui/"
+
+
+def test_ui_page_is_vietnamese_utf8_html(client: TestClient) -> None:
+    response = client.get("/ui/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'lang="vi"' in response.text
+    page = _Assets()
+    page.feed(response.text)
+    assert page.html_lang == "vi"
+    assert (page.charset or "").lower() == "utf-8"
+    assert "Hồ sơ" in response.text  # served as UTF-8, not mangled
+
+
+def test_assets_are_local_with_the_right_types(client: TestClient) -> None:
+    html = _get(client, "/ui/")
+    page = _Assets()
+    page.feed(html)
+    scripts = [s["src"] for s in page.scripts if s.get("src")]
+    styles = [link["href"] for link in page.links if link.get("rel") == "stylesheet"]
+    assert scripts == ["app.js"]
+    assert all(s.get("type") == "module" for s in page.scripts)
+    assert styles == ["app.css"]
+    for reference in [*scripts, *styles, *(link.get("href") or "" for link in page.links)]:
+        assert not reference.startswith("//") and not EXTERNAL_URL.match(reference), reference
+
+    css = client.get("/ui/app.css")
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
+    assert not EXTERNAL_URL.search(css.text) and "@import" not in css.text
+
+    modules = _modules(client)
+    assert {"/ui/app.js", "/ui/api.js", "/ui/i18n.js"} <= set(modules)
+    assert not EXTERNAL_URL.search(html)
+    for path, source in modules.items():
+        assert not EXTERNAL_URL.search(source), f"{path} mentions an external URL"
+
+
+def test_data_never_goes_through_html_parsing(client: TestClient) -> None:
+    for path, source in _modules(client).items():
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in source, f"{path} uses {sink}"
+
+
+def test_every_i18n_key_exists_in_both_languages(client: TestClient) -> None:
+    modules = _modules(client)
+    i18n = modules["/ui/i18n.js"]
+    vi = _dictionary(i18n, "vi")
+    en = _dictionary(i18n, "en")
+    assert set(vi) == set(en), f"only vi: {set(vi) - set(en)}; only en: {set(en) - set(vi)}"
+    for key in vi:
+        assert set(PLACEHOLDER.findall(vi[key])) == set(PLACEHOLDER.findall(en[key])), key
+        assert vi[key].strip() and en[key].strip(), key
+
+    used: set[str] = set()
+    for path, source in modules.items():
+        used |= {a or b for a, b in T_CALL.findall(source)}
+        if path != "/ui/i18n.js":  # i18n.js builds enum keys (state.<value>…), checked below
+            for first in ANY_T_CALL.findall(source):
+                assert first in "\"'", f"{path}: t() called with a computed key; use a literal"
+    assert len(used) > 100
+    assert used - set(vi) == set(), f"missing in vi: {sorted(used - set(vi))}"
+    assert used - set(en) == set(), f"missing in en: {sorted(used - set(en))}"
+
+    for namespace, enum in ENUM_NAMESPACES.items():
+        for member in enum:
+            key = f"{namespace}.{member.value}"
+            assert key in vi and key in en, key
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_api_errors_follow_the_language_the_ui_sends(client: TestClient, language: str) -> None:
+    response = client.get("/api/v1/auth/me", headers={"Accept-Language": language})
+    assert response.status_code == 401
+    body = response.json()
+    assert body["code"] and body["message"]
+    assert ("Not signed in" in body["message"]) is (language == "en")
