@@ -118,6 +118,21 @@ class AgencyRegistry:
                         detail={"agency_code": agency.code, "field": field, "missing": ref},
                     )
             self.final_successor(agency.code)  # raises on a cycle
+            self._check_parent_chain(agency.code)
+
+    def _check_parent_chain(self, code: str) -> None:
+        seen = {code}
+        parent = self._by_code[code].parent_code
+        while parent is not None:
+            if parent in seen:
+                raise ValidationFailed(
+                    f"Quan hệ cấp trên của '{code}' bị lặp vòng.",
+                    f"The parent chain of '{code}' loops.",
+                    code="hierarchy_cycle",
+                    detail={"agency_code": code},
+                )
+            seen.add(parent)
+            parent = self._by_code[parent].parent_code
 
     def __contains__(self, code: object) -> bool:
         return code in self._by_code

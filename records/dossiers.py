@@ -50,6 +50,9 @@ TRANSITIONS: dict[DossierState, frozenset[DossierState]] = {
     S.RESULT_RETURNED: frozenset(),
 }
 TERMINAL_STATES = frozenset(state for state, moves in TRANSITIONS.items() if not moves)
+# While the applicant owes something the agency's clock stops: papers to supplement, or fees and taxes to
+# pay (the time for financial obligations is not counted in the processing time, e.g. land procedures).
+PAUSED_STATES = frozenset({S.SUPPLEMENT_REQUESTED, S.AWAITING_FEES})
 
 # Which roles may move a dossier into each state. Leaders and admins may make every move.
 ROLE_TARGETS: dict[Role, frozenset[DossierState]] = {
@@ -143,6 +146,8 @@ class Dossier:
     holder_agency_code: str = ""
     holder_party: Party = Party.RECEPTION
     holder_since: datetime | None = None
+    clock_started_at: datetime | None = None  # when the processing time began to run (intake or acceptance)
+    last_moved_at: datetime | None = None
     due_at: datetime | None = None  # appointment date (ngày hẹn trả)
     extended_due_at: datetime | None = None  # new date promised by an apology letter
     step_index: int = 0
@@ -215,6 +220,7 @@ def open_dossier(
         holder_agency_code=receiving_agency_code,
         holder_party=Party.APPLICANT if channel is Channel.ONLINE else Party.RECEPTION,
         holder_since=received_at,
+        last_moved_at=received_at,
         participant_agencies={receiving_agency_code},
     )
     events = [DossierEvent(received_at, None, DossierState.NEW, actor.username, actor.full_name, actor.agency_code,
@@ -256,7 +262,7 @@ def apply_transition(
                     "allowed": sorted(s.value for s in TRANSITIONS[current])},
         )
     check_role(actor, to)
-    if dossier.holder_since is not None and at < dossier.holder_since:
+    if dossier.last_moved_at is not None and at < dossier.last_moved_at:
         raise ValidationFailed("Thời điểm chuyển không được trước lần chuyển trước.",
                                "A transition cannot be dated before the previous one.", code="time_goes_backwards")
     if to is not DossierState.TRANSFERRED and target_agency_code is not None:
@@ -264,19 +270,19 @@ def apply_transition(
                                "Only a transfer names a target agency.", code="unexpected_target_agency")
 
     handover: Handover | None = None
-    if current is DossierState.SUPPLEMENT_REQUESTED:
+    if current in PAUSED_STATES:
         _resume_clock(dossier, at, calendar)
 
     if to is DossierState.RECEIVED:
         _start_clocks(dossier, at, procedure, calendar)
-        handover = None
     elif to is DossierState.TRANSFERRED:
         handover = _transfer(dossier, at, procedure, calendar, target_agency_code, note)
-    elif to is DossierState.PROCESSING and current is DossierState.RECEIVED:
+    elif to is DossierState.PROCESSING and dossier.holder_party is Party.RECEPTION:
+        # The desk hands the papers to the processing officers (directly, or after a supplement).
         handover = _hand_over(dossier, at, calendar, to_agency=dossier.holder_agency_code, to_party=Party.PROCESSING)
-    elif to is DossierState.PROCESSING and current is DossierState.TRANSFERRED:
-        dossier.holder_party = Party.PROCESSING
-    elif to is DossierState.SUPPLEMENT_REQUESTED:
+    elif to is DossierState.PROCESSING and dossier.holder_party is Party.IN_TRANSIT:
+        dossier.holder_party = Party.PROCESSING  # the new agency accepts; its step clock runs since the transfer
+    elif to in PAUSED_STATES:
         dossier.paused_at = at
     elif to is DossierState.RESOLVED:
         handover = _hand_over(dossier, at, calendar, to_agency=dossier.holder_agency_code, to_party=Party.RECEPTION)
@@ -288,6 +294,7 @@ def apply_transition(
         dossier.completed_at = at
         dossier.paused_at = None
     dossier.state = to
+    dossier.last_moved_at = at
     return DossierEvent(
         at=at,
         from_state=current,
@@ -302,16 +309,17 @@ def apply_transition(
 
 
 def _start_clocks(dossier: Dossier, at: datetime, procedure: Procedure, calendar: WorkingCalendar) -> None:
-    start = calendar.intake_start(at)
+    start = calendar.intake_start(at)  # after office hours, the clock starts the next working morning
+    dossier.clock_started_at = start
     dossier.due_at = calendar.add_working_days(start, procedure.processing_days)
     dossier.step_index = 0
-    dossier.step_started_at = at
+    dossier.step_started_at = start
     dossier.step_due_at = (
         calendar.add_working_days(start, procedure.held_days(0, dossier.receiving_agency_code))
         if procedure.route else dossier.due_at
     )
     dossier.holder_party = Party.RECEPTION
-    dossier.holder_since = at
+    dossier.holder_since = start
     dossier.holding_paused_days = 0.0
 
 
@@ -392,20 +400,21 @@ def _transfer(dossier: Dossier, at: datetime, procedure: Procedure, calendar: Wo
 
 
 def _return_result(dossier: Dossier, at: datetime, procedure: Procedure, calendar: WorkingCalendar) -> Handover:
+    """The whole dossier's account, judged when the result was ready (resolved), not when it was collected."""
     due = dossier.due_at or at
-    allowed = procedure.processing_days
-    used = round(max(calendar.working_days_between(calendar.intake_start(dossier.received_at), at)
-                     - dossier.total_paused_days, 0.0), 2)
+    started = dossier.clock_started_at or dossier.received_at
+    finished = dossier.resolved_at or at
+    used = round(max(calendar.working_days_between(started, finished) - dossier.total_paused_days, 0.0), 2)
     handover = Handover(
         from_agency_code=dossier.holder_agency_code,
         from_party=dossier.holder_party,
         to_agency_code=dossier.holder_agency_code,
         to_party=Party.APPLICANT,
-        started_at=dossier.received_at,
+        started_at=started,
         due_at=due,
-        allowed_days=allowed,
+        allowed_days=round(float(procedure.processing_days), 2),
         used_days=used,
-        timeliness=timeliness(dossier.resolved_at or at, due),
+        timeliness=timeliness(finished, due),
     )
     dossier.holder_party = Party.APPLICANT
     dossier.holder_since = at
@@ -425,7 +434,7 @@ class ExtensionLetter:
 
 def issue_extension(dossier: Dossier, *, reason: str, new_due_at: datetime, actor: Principal,
                     at: datetime) -> ExtensionLetter:
-    if dossier.is_terminal or dossier.state is DossierState.NEW:
+    if dossier.is_terminal or dossier.state in {DossierState.NEW, DossierState.RESOLVED}:
         raise InvalidTransition(
             "Chỉ hồ sơ đang giải quyết mới được hẹn lại ngày trả kết quả.",
             "Only a dossier being processed can get a new appointment date.",

@@ -48,7 +48,7 @@ def check_cccd(number: str, *, birth_date: date | None = None) -> str:
 
 def check_tax_code(number: str) -> str:
     """A 10-digit enterprise/tax code (with optional -NNN branch suffix), check digit verified."""
-    if not re.fullmatch(r"\d{10}(-\d{3})?", number):
+    if not re.fullmatch(r"\d{10}(-\d{3})?", number) or number.endswith("-000"):
         raise _bad_id("Mã số thuế", "Tax code", number, "phải gồm 10 chữ số (hoặc 10-3)",
                       "expected 10 digits (or 10-3)")
     digits = [int(c) for c in number[:9]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -117,6 +118,10 @@ def validate_procedure(procedure: Procedure, registry: AgencyRegistry | None = N
     if not procedure.name.strip() or not procedure.field.strip():
         raise _invalid("Tên và lĩnh vực thủ tục là bắt buộc.", "Procedure name and field are required.",
                        procedure_code=procedure.code)
+    numbers = [procedure.processing_days, *(step.days for step in procedure.route)]
+    if not all(math.isfinite(n) for n in numbers):
+        raise _invalid("Thời hạn giải quyết phải là số hữu hạn.", "Processing times must be finite numbers.",
+                       procedure_code=procedure.code)
     if procedure.processing_days < 0 or any(step.days < 0 for step in procedure.route):
         raise _invalid("Thời hạn giải quyết không được âm.", "Processing times cannot be negative.",
                        procedure_code=procedure.code)
@@ -188,6 +193,13 @@ def procedure_to_dict(procedure: Procedure) -> dict[str, Any]:
     }
 
 
+def _flag(value: Any, name: str) -> bool:
+    """A JSON boolean; the string "false" is not silently taken as true."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be true or false, not {value!r}")
+    return value
+
+
 def procedure_from_dict(data: Mapping[str, Any]) -> Procedure:
     try:
         return Procedure(
@@ -204,14 +216,14 @@ def procedure_from_dict(data: Mapping[str, Any]) -> Procedure:
                 RequiredPaper(
                     name=str(p["name"]),
                     document_type=DocumentType(p.get("document_type", "other")),
-                    original=bool(p.get("original", False)),
+                    original=_flag(p.get("original", False), "original"),
                     quantity=int(p.get("quantity", 1)),
-                    mandatory=bool(p.get("mandatory", True)),
+                    mandatory=_flag(p.get("mandatory", True), "mandatory"),
                 )
                 for p in data.get("required_papers", [])
             ),
             retention_years=None if data.get("retention_years") is None else int(data["retention_years"]),
-            published=bool(data.get("published", True)),
+            published=_flag(data.get("published", True), "published"),
             receiving_agencies=tuple(str(c) for c in data.get("receiving_agencies", [])),
             fee_vnd=None if data.get("fee_vnd") is None else int(data["fee_vnd"]),
             linked_procedures=tuple(str(c) for c in data.get("linked_procedures", [])),

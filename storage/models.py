@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -113,6 +114,8 @@ class DossierRow(Base):
     holder_agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
     holder_party: Mapped[str] = mapped_column(String(20))
     holder_since: Mapped[datetime | None]
+    clock_started_at: Mapped[datetime | None]
+    last_moved_at: Mapped[datetime | None]
     state: Mapped[str] = mapped_column(String(30), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     subject: Mapped[str] = mapped_column(Text, default="")
@@ -134,6 +137,7 @@ class DossierRow(Base):
     resolved_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
+    last_event_seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DossierParticipantRow(Base):
@@ -176,3 +180,10 @@ class ExtensionLetterRow(Base):
     issued_at: Mapped[datetime]
     issued_by: Mapped[str] = mapped_column(String(64))
     issued_by_name: Mapped[str] = mapped_column(String(200), default="")
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table behind a mapped class, for the hot paths that skip the ORM's bookkeeping."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

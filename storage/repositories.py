@@ -38,6 +38,7 @@ from storage.models import (
     ExtensionLetterRow,
     ProcedureRow,
     UserRow,
+    table_of,
 )
 
 
@@ -134,7 +135,8 @@ class SqlUserRepository:
 
 
 _DOSSIER_COLUMNS = (
-    "code", "procedure_code", "receiving_agency_code", "holder_agency_code", "holder_since", "channel",
+    "code", "procedure_code", "receiving_agency_code", "holder_agency_code", "holder_since", "clock_started_at",
+    "last_moved_at", "channel",
     "subject", "received_at", "due_at", "extended_due_at", "step_index", "step_started_at", "step_due_at",
     "paused_at", "holding_paused_days", "total_paused_days", "resolved_at", "completed_at",
 )
@@ -175,6 +177,11 @@ def _handover_from_json(data: dict[str, Any] | None) -> Handover | None:
     )
 
 
+DOSSIERS = table_of(DossierRow)
+EVENTS = table_of(DossierEventRow)
+PARTICIPANTS = table_of(DossierParticipantRow)
+
+
 def _local_day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), VN_TZ).astimezone(UTC)
 
@@ -182,6 +189,10 @@ def _local_day_start(day: date) -> datetime:
 class SqlDossierRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # What this unit of work read, so a save writes only what changed: participants already stored
+        # and the sequence number of the last event, per dossier id.
+        self._stored_participants: dict[int, frozenset[str]] = {}
+        self._last_event_seq: dict[int, int] = {}
 
     # --- intake numbering -------------------------------------------------------------------------
     def next_sequence(self, agency_code: str, day: date) -> int:
@@ -196,7 +207,8 @@ class SqlDossierRepository:
 
     # --- rows <-> domain ----------------------------------------------------------------------------
     @staticmethod
-    def _to_domain(row: DossierRow, participants: set[str]) -> Dossier:
+    def _to_domain(row: Any, participants: set[str]) -> Dossier:
+        """From a DossierRow or a Core row of the dossiers table (same attribute names)."""
         return Dossier(
             id=row.id, code=row.code, procedure_code=row.procedure_code,
             receiving_agency_code=row.receiving_agency_code,
@@ -204,7 +216,8 @@ class SqlDossierRepository:
                                 row.applicant_phone, row.applicant_email, row.applicant_address),
             channel=Channel(row.channel), received_at=row.received_at, subject=row.subject,
             state=DossierState(row.state), holder_agency_code=row.holder_agency_code,
-            holder_party=Party(row.holder_party), holder_since=row.holder_since, due_at=row.due_at,
+            holder_party=Party(row.holder_party), holder_since=row.holder_since,
+            clock_started_at=row.clock_started_at, last_moved_at=row.last_moved_at, due_at=row.due_at,
             extended_due_at=row.extended_due_at, step_index=row.step_index, step_started_at=row.step_started_at,
             step_due_at=row.step_due_at, paused_at=row.paused_at, holding_paused_days=row.holding_paused_days,
             total_paused_days=row.total_paused_days, resolved_at=row.resolved_at, completed_at=row.completed_at,
@@ -214,8 +227,8 @@ class SqlDossierRepository:
     def _participants(self, ids: Sequence[int]) -> dict[int, set[str]]:
         found: dict[int, set[str]] = {i: set() for i in ids}
         if ids:
-            rows = self.session.execute(select(DossierParticipantRow.dossier_id, DossierParticipantRow.agency_code)
-                                        .where(DossierParticipantRow.dossier_id.in_(ids)))
+            rows = self.session.execute(select(PARTICIPANTS.c.dossier_id, PARTICIPANTS.c.agency_code)
+                                        .where(PARTICIPANTS.c.dossier_id.in_(ids)))
             for dossier_id, agency_code in rows:
                 found[dossier_id].add(agency_code)
         return found
@@ -226,39 +239,42 @@ class SqlDossierRepository:
     # --- writes ---------------------------------------------------------------------------------------
     def add(self, dossier: Dossier, events: list[DossierEvent]) -> None:
         result = self.session.execute(
-            insert(DossierRow).values(**_dossier_values(dossier), version=dossier.version)
-            .returning(DossierRow.id))
+            insert(DOSSIERS).values(**_dossier_values(dossier), version=dossier.version, last_event_seq=len(events))
+            .returning(DOSSIERS.c.id))
         dossier.id = int(result.scalar_one())
         self._add_participants(dossier.id, dossier.participant_agencies)
         self._add_events(dossier.id, events, start=1)
+        self._stored_participants[dossier.id] = frozenset(dossier.participant_agencies)
+        self._last_event_seq[dossier.id] = len(events)
 
     def save(self, dossier: Dossier, *, expected_version: int, events: list[DossierEvent]) -> None:
-        assert dossier.id is not None
+        """Writes a dossier read by this unit of work. Raises StaleVersion when its version moved on."""
+        if dossier.id is None or dossier.id not in self._last_event_seq:
+            raise ValueError("save() takes a dossier read or added through this repository")
+        last_seq = self._last_event_seq[dossier.id]
         result = self.session.execute(
-            update(DossierRow)
-            .where(DossierRow.id == dossier.id, DossierRow.version == expected_version)
-            .values(**_dossier_values(dossier), version=expected_version + 1)
-            .execution_options(synchronize_session=False)
+            update(DOSSIERS)
+            .where(DOSSIERS.c.id == dossier.id, DOSSIERS.c.version == expected_version)
+            .values(**_dossier_values(dossier), version=expected_version + 1, last_event_seq=last_seq + len(events))
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleVersion(detail={"expected_version": expected_version})
         dossier.version = expected_version + 1
-        known = self._participants([dossier.id])[dossier.id]
+        known = self._stored_participants[dossier.id]
         self._add_participants(dossier.id, dossier.participant_agencies - known)
-        if events:
-            last = self.session.scalar(select(func.max(DossierEventRow.seq))
-                                       .where(DossierEventRow.dossier_id == dossier.id)) or 0
-            self._add_events(dossier.id, events, start=last + 1)
+        self._stored_participants[dossier.id] = frozenset(dossier.participant_agencies)
+        self._add_events(dossier.id, events, start=last_seq + 1)
+        self._last_event_seq[dossier.id] = last_seq + len(events)
 
     def _add_participants(self, dossier_id: int, codes: set[str]) -> None:
         if codes:
-            self.session.execute(insert(DossierParticipantRow),
+            self.session.execute(insert(PARTICIPANTS),
                                  [{"dossier_id": dossier_id, "agency_code": c} for c in sorted(codes)])
 
     def _add_events(self, dossier_id: int, events: list[DossierEvent], *, start: int) -> None:
         if not events:
             return
-        self.session.execute(insert(DossierEventRow), [
+        self.session.execute(insert(EVENTS), [
             {
                 "dossier_id": dossier_id, "seq": start + i, "at": e.at,
                 "from_state": e.from_state.value if e.from_state else None, "to_state": e.to_state.value,
@@ -271,13 +287,16 @@ class SqlDossierRepository:
 
     # --- reads ----------------------------------------------------------------------------------------
     def get(self, code: str, *, for_update: bool = False) -> Dossier | None:
-        stmt = select(DossierRow).where(DossierRow.code == code)
+        stmt = select(DOSSIERS).where(DOSSIERS.c.code == code)
         if for_update:
             stmt = stmt.with_for_update()
-        row = self.session.scalars(stmt).one_or_none()
+        row = self.session.execute(stmt).one_or_none()
         if row is None:
             return None
-        return self._to_domain(row, self._participants([row.id])[row.id])
+        participants = self._participants([row.id])[row.id]
+        self._stored_participants[row.id] = frozenset(participants)
+        self._last_event_seq[row.id] = row.last_event_seq
+        return self._to_domain(row, participants)
 
     def events(self, code: str) -> list[DossierEvent]:
         rows = self.session.scalars(

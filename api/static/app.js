@@ -2,7 +2,7 @@
 // Routes: #/dossiers  #/intake  #/dossiers/<code>  #/late  #/stats   (query after "?", e.g. #/dossiers?state=processing)
 
 import * as api from "./api.js";
-import { h, clear, heading, notice } from "./dom.js";
+import { h, clear, errorBox, heading, notice } from "./dom.js";
 import { lang, roleLabel, setLang, t } from "./i18n.js";
 import { renderLogin } from "./views/login.js";
 import { renderDossierList } from "./views/dossiers.js";
@@ -15,6 +15,7 @@ const header = document.getElementById("app-header");
 const main = document.getElementById("main");
 
 const session = { me: null, agencyName: "" };
+let renderCount = 0; // bumped on every render; a view whose number is old stops touching the page
 
 const ROUTES = [
   { pattern: /^\/dossiers$/, nav: "dossiers", render: (ctx) => renderDossierList(ctx) },
@@ -106,6 +107,7 @@ async function loadSession() {
 
 function showLogin(message = null) {
   session.me = null;
+  renderCount += 1; // whatever view was loading is no longer current
   api.clearCache();
   document.title = `${t("login.title")} — ${t("app.title")}`;
   renderHeader(null);
@@ -139,8 +141,6 @@ async function startSession() {
   }
   route();
 }
-
-let renderCount = 0;
 
 async function route() {
   document.documentElement.lang = lang();
@@ -177,7 +177,9 @@ async function route() {
     await match.r.render(ctx);
   } catch (error) {
     if (!ctx.stillCurrent() || error.status === 401) return;
-    view.appendChild(notice(error.message || String(error), "error"));
+    if (!view.querySelector("h1")) view.prepend(heading(t("app.error")));
+    view.appendChild(errorBox(error));
+    view.appendChild(h("p", {}, h("a", { href: "#/dossiers" }, t("app.back_to_list"))));
   }
   if (ctx.stillCurrent()) focusTitle();
 }
@@ -191,7 +193,7 @@ function focusTitle() {
 }
 
 api.setUnauthorizedHandler((error) => {
-  showLogin(notice(`${t("login.session_ended")} (${error.message})`, "error"));
+  showLogin(notice(error.message || t("login.session_ended"), "error"));
 });
 
 document.getElementById("skip-link").addEventListener("click", (event) => {

@@ -1,4 +1,4 @@
-// DOM building without innerHTML: every piece of data goes in as a text node.
+// DOM building without HTML parsing: every piece of data goes in as a text node.
 // Also the date and number formats (Vietnam time, dd/mm/yyyy HH:mm).
 
 import { lang, stateLabel, t } from "./i18n.js";
@@ -105,13 +105,35 @@ export function lateBadge(overdueDays) {
   return h("span", { class: "badge late" }, t("late.badge", { days: formatNumber(overdueDays, 1) }));
 }
 
+// Request-validation errors (detail.errors[].type) carry English-only texts from the API; the common
+// ones get a message in the UI language, the rest keep the API's text.
+const VALIDATION_MESSAGES = {
+  string_too_short: () => t("error.too_short"),
+  too_short: () => t("error.too_short"),
+  string_too_long: () => t("error.too_long"),
+  too_long: () => t("error.too_long"),
+  missing: () => t("error.missing"),
+  enum: () => t("error.invalid_choice"),
+  literal_error: () => t("error.invalid_choice"),
+  value_error: () => t("error.invalid_value"),
+  string_type: () => t("error.invalid_value"),
+  datetime_from_date_parsing: () => t("error.invalid_value"),
+  timezone_aware: () => t("error.invalid_value"),
+};
+
+/** The message for one item of detail.errors, in the UI language when the type is a known one. */
+export function validationMessage(item) {
+  const localized = VALIDATION_MESSAGES[item.type];
+  return localized ? localized() : item.msg;
+}
+
 /** An error box (role=alert): the API message and its code, optionally field-level errors. */
 export function errorBox(error, title = null) {
   const items = [];
   const errors = error && error.detail && Array.isArray(error.detail.errors) ? error.detail.errors : [];
   for (const item of errors) {
     const loc = (item.loc || []).filter((part) => part !== "body").join(".");
-    items.push(h("li", {}, t("error.field", { field: loc, message: item.msg })));
+    items.push(h("li", {}, t("error.field", { field: loc, message: validationMessage(item) })));
   }
   return h("div", { class: "alert alert-error", role: "alert" },
     title ? h("p", { class: "alert-title" }, title) : null,

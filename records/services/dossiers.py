@@ -157,7 +157,8 @@ def transition_dossier(
                                        code="unknown_target_agency",
                                        detail={"target_agency_code": target_agency_code})
         version = dossier.version
-        event = apply_transition(dossier, to=to, actor=actor, at=max(clock.now(), dossier.holder_since or
+        # An officer's clock a little behind the last move must not make time run backwards.
+        event = apply_transition(dossier, to=to, actor=actor, at=max(clock.now(), dossier.last_moved_at or
                                                                      dossier.received_at),
                                  procedure=procedure, calendar=calendar, note=note.strip(),
                                  target_agency_code=target_agency_code)

@@ -92,8 +92,8 @@ def test_an_admin_sees_and_changes_every_dossier() -> None:
 
 
 def test_visible_agencies_are_the_own_agency_and_those_it_succeeded() -> None:
-    assert visible_agencies(TRAN_BIEN_SUCCESSOR) == {TRAN_BIEN, BIEN_HOA}
-    assert visible_agencies(officer("x", TAN_PHU, Role.RECEPTION)) == {TAN_PHU}
+    assert visible_agencies(TRAN_BIEN_SUCCESSOR) == frozenset({TRAN_BIEN, BIEN_HOA})
+    assert visible_agencies(officer("x", TAN_PHU, Role.RECEPTION)) == frozenset({TAN_PHU})
 
 
 def test_has_any_checks_role_membership() -> None:

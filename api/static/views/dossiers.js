@@ -3,7 +3,7 @@
 
 import * as api from "../api.js";
 import {
-  h, dossierLink, errorBox, field, heading, lateBadge, notice, pager, select, stateBadge, table, timeElement,
+  h, dossierLink, errorBox, field, formatDateTime, heading, lateBadge, notice, pager, select, stateBadge, table, timeElement,
 } from "../dom.js";
 import { stateLabel, t } from "../i18n.js";
 
@@ -131,7 +131,9 @@ export function dossierTable(rows, procedures, caption, extra = []) {
       applicantCell(dossier.applicant),
       stateBadge(dossier.state),
       timeElement(dossier.received_at),
-      timeElement(dossier.extended_due_at || dossier.due_at),
+      [timeElement(dossier.due_at), dossier.extended_due_at
+        ? h("span", { class: "block muted small" }, t("list.extended", { date: formatDateTime(dossier.extended_due_at) }))
+        : null],
       lateBadge(overdue) || h("span", { class: "muted" }, t("field.not_late")),
       ...extra.map((x) => x.cell(dossier, row)),
     ];

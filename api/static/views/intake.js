@@ -3,7 +3,9 @@
 
 import * as api from "../api.js";
 import { canReceive } from "../api.js";
-import { h, dossierLink, errorBox, field, formatDateTime, formatNumber, heading, notice, select } from "../dom.js";
+import {
+  h, dossierLink, errorBox, field, formatDateTime, formatNumber, heading, notice, select, validationMessage,
+} from "../dom.js";
 import { channelLabel, kindLabel, t } from "../i18n.js";
 
 const KINDS = ["person", "organisation"];
@@ -144,7 +146,7 @@ function markFieldErrors(error, controls) {
   const found = [];
   for (const item of (error.detail && error.detail.errors) || []) {
     const name = (item.loc || []).filter((part) => part !== "body").join(".");
-    if (controls[name]) found.push([name, item.msg]);
+    if (controls[name]) found.push([name, validationMessage(item)]);
   }
   if (FIELD_BY_CODE[error.code]) found.push([FIELD_BY_CODE[error.code], error.message]);
   let first = null;

@@ -1,7 +1,7 @@
 // "Hồ sơ trễ hạn": GET /dossiers/late, most overdue first.
 
 import * as api from "../api.js";
-import { h, errorBox, formatNumber, heading, notice, pager } from "../dom.js";
+import { h, errorBox, heading, notice, pager } from "../dom.js";
 import { t } from "../i18n.js";
 import { dossierTable } from "./dossiers.js";
 
@@ -40,7 +40,6 @@ export async function renderLate(ctx) {
     return agency ? agency.short_name || agency.name : dossier.holder_agency_code;
   };
   results.appendChild(dossierTable(page.data, procedures, t("late.caption"), [
-    { label: t("late.overdue_days"), cell: (_dossier, row) => h("strong", { class: "late-days" }, formatNumber(row.overdue_days, 1)) },
     { label: t("late.holder"), cell: (dossier) => holder(dossier) },
   ]));
   results.appendChild(pager(page.count, LIMIT, offset, (next) => navigate("/late", { offset: next || "" })));

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 20:40:46.268442
+Create Date: 2026-11-26 20:52:53.319972
 """
 from alembic import op
 import sqlalchemy as sa
@@ -61,6 +61,8 @@ def upgrade() -> None:
     sa.Column('holder_agency_code', sa.String(length=40), nullable=False),
     sa.Column('holder_party', sa.String(length=20), nullable=False),
     sa.Column('holder_since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('clock_started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_moved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('state', sa.String(length=30), nullable=False),
     sa.Column('channel', sa.String(length=20), nullable=False),
     sa.Column('subject', sa.Text(), nullable=False),
@@ -82,6 +84,7 @@ def upgrade() -> None:
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('last_event_seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['holder_agency_code'], ['agencies.code'], name=op.f('fk_dossiers_holder_agency_code_agencies')),
     sa.ForeignKeyConstraint(['procedure_code'], ['procedures.code'], name=op.f('fk_dossiers_procedure_code_procedures')),
     sa.ForeignKeyConstraint(['receiving_agency_code'], ['agencies.code'], name=op.f('fk_dossiers_receiving_agency_code_agencies')),
