@@ -1,4 +1,8 @@
-"""Request dependencies as Annotated aliases. Tests swap them with app.dependency_overrides."""
+"""Request dependencies as Annotated aliases. Tests swap them with app.dependency_overrides.
+
+Dependencies that do no I/O are `async def` so FastAPI runs them inline instead of in its threadpool;
+the ones that touch the database stay plain functions and run in the threadpool.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from records.services.catalogue import load_principal
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_backends(request: Request) -> Backends:
+async def get_backends(request: Request) -> Backends:
     backends: Backends = request.app.state.backends
     return backends
 
@@ -27,15 +31,15 @@ def get_backends(request: Request) -> Backends:
 BackendsDep = Annotated[Backends, Depends(get_backends)]
 
 
-def get_uow(backends: BackendsDep) -> UnitOfWork:
+async def get_uow(backends: BackendsDep) -> UnitOfWork:
     return backends.uow()
 
 
-def get_clock(backends: BackendsDep) -> Clock:
+async def get_clock(backends: BackendsDep) -> Clock:
     return backends.clock
 
 
-def get_calendar(backends: BackendsDep) -> WorkingCalendar:
+async def get_calendar(backends: BackendsDep) -> WorkingCalendar:
     return backends.calendar
 
 
@@ -54,7 +58,7 @@ def get_current_user(backends: BackendsDep, uow: UowDep,
 CurrentUser = Annotated[Principal, Depends(get_current_user)]
 
 
-def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
+async def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
     """The dossier version a writer last saw, from an ETag like "7" or W/"7"; None when not sent."""
     if if_match is None or if_match.strip() == "*":
         return None

@@ -2,14 +2,52 @@
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 WRITE_INTENT = "hoso_write_intent"
+
+
+class FairLock:
+    """A lock handed to waiters in arrival order (threading.Lock lets a releasing thread cut the queue)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiters: deque[threading.Event] = deque()
+        self._locked = False
+
+    def acquire(self, timeout: float) -> bool:
+        with self._mutex:
+            if not self._locked:
+                self._locked = True
+                return True
+            turn = threading.Event()
+            self._waiters.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._mutex:
+            if turn.is_set():  # handed over just as the wait timed out
+                return True
+            self._waiters.remove(turn)
+            return False
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().set()  # stays locked: ownership passes straight to the next waiter
+            else:
+                self._locked = False
+
+# SQLite has one writer at a time. Threads of one process queue on this lock instead of on SQLite's busy
+# handler, which polls with sleeps of up to 100 ms and so turns contention into long tail latencies.
+_SQLITE_WRITE_LOCKS: WeakKeyDictionary[Engine, FairLock] = WeakKeyDictionary()
 
 
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
@@ -26,7 +64,14 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
+def sqlite_write_lock(engine: Engine) -> FairLock | None:
+    """The in-process writer queue of a SQLite engine; None for other databases."""
+    return _SQLITE_WRITE_LOCKS.get(engine)
+
+
 def _tune_sqlite(engine: Engine) -> None:
+    _SQLITE_WRITE_LOCKS[engine] = FairLock()
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (see _on_begin).

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,6 +52,17 @@ def _upsert(session: Session, model: type[Base], values: dict[str, Any], keys: S
     session.execute(stmt)
 
 
+def _predecessors_statement() -> Any:
+    agencies = table_of(AgencyRow)
+    chain = select(agencies.c.code).where(agencies.c.successor_code == bindparam("code")).cte("chain", recursive=True)
+    chain = chain.union(select(agencies.c.code).where(agencies.c.successor_code == chain.c.code))
+    return select(chain.c.code)
+
+
+_SELECT_PREDECESSORS = _predecessors_statement()  # every request resolves its officer's succession
+_SELECT_USER = select(table_of(UserRow)).where(table_of(UserRow).c.username == bindparam("username"))
+
+
 class SqlAgencyRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -81,9 +92,11 @@ class SqlAgencyRepository:
         }, ["code"])
 
     def predecessors(self, code: str) -> frozenset[str]:
-        chain = select(AgencyRow.code).where(AgencyRow.successor_code == code).cte("chain", recursive=True)
-        chain = chain.union(select(AgencyRow.code).where(AgencyRow.successor_code == chain.c.code))
-        return frozenset(self.session.scalars(select(chain.c.code)))
+        return frozenset(self.session.scalars(_SELECT_PREDECESSORS, {"code": code}))
+
+
+_SELECT_PROCEDURE = select(table_of(ProcedureRow).c.document).where(
+    table_of(ProcedureRow).c.code == bindparam("code"))
 
 
 class SqlProcedureRepository:
@@ -91,8 +104,8 @@ class SqlProcedureRepository:
         self.session = session
 
     def get(self, code: str) -> Procedure | None:
-        row = self.session.get(ProcedureRow, code)
-        return None if row is None else procedure_from_dict(row.document)
+        document = self.session.execute(_SELECT_PROCEDURE, {"code": code}).scalar_one_or_none()
+        return None if document is None else procedure_from_dict(document)
 
     def list(self) -> list[Procedure]:
         rows = self.session.scalars(select(ProcedureRow).order_by(ProcedureRow.code))
@@ -113,12 +126,12 @@ class SqlUserRepository:
         self.session = session
 
     @staticmethod
-    def _to_domain(row: UserRow) -> UserAccount:
+    def _to_domain(row: Any) -> UserAccount:
         return UserAccount(row.username, row.full_name, row.agency_code,
                            frozenset(Role(r) for r in row.roles), row.password_hash, row.active)
 
     def get(self, username: str) -> UserAccount | None:
-        row = self.session.get(UserRow, username)
+        row = self.session.execute(_SELECT_USER, {"username": username}).one_or_none()
         return None if row is None else self._to_domain(row)
 
     def add(self, user: UserAccount) -> None:
@@ -182,6 +195,27 @@ EVENTS = table_of(DossierEventRow)
 PARTICIPANTS = table_of(DossierParticipantRow)
 
 
+# The transition path's statements, built once: each call only binds values (see bench/transitions.py).
+_SAVED_COLUMNS = (*_DOSSIER_COLUMNS, "state", "holder_party", "applicant_kind", "applicant_name",
+                  "applicant_id_number", "applicant_phone", "applicant_email", "applicant_address")
+# Agency codes never contain a comma (AGENCY_CODE_PATTERN), so one joined string carries the participants.
+_PARTICIPANT_LIST = (
+    select(func.aggregate_strings(PARTICIPANTS.c.agency_code, ","))
+    .where(PARTICIPANTS.c.dossier_id == DOSSIERS.c.id)
+    .scalar_subquery()
+    .label("participant_list")
+)
+_SELECT_DOSSIER = select(DOSSIERS, _PARTICIPANT_LIST).where(DOSSIERS.c.code == bindparam("code"))
+_SELECT_DOSSIER_FOR_UPDATE = _SELECT_DOSSIER.with_for_update()
+_UPDATE_DOSSIER = (
+    update(DOSSIERS)
+    .where(DOSSIERS.c.id == bindparam("_id"), DOSSIERS.c.version == bindparam("_expected_version"))
+    .values({name: bindparam(name) for name in (*_SAVED_COLUMNS, "version", "last_event_seq")})
+)
+_SELECT_PARTICIPANTS = select(PARTICIPANTS.c.dossier_id, PARTICIPANTS.c.agency_code).where(
+    PARTICIPANTS.c.dossier_id.in_(bindparam("ids", expanding=True)))
+
+
 def _local_day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), VN_TZ).astimezone(UTC)
 
@@ -227,8 +261,7 @@ class SqlDossierRepository:
     def _participants(self, ids: Sequence[int]) -> dict[int, set[str]]:
         found: dict[int, set[str]] = {i: set() for i in ids}
         if ids:
-            rows = self.session.execute(select(PARTICIPANTS.c.dossier_id, PARTICIPANTS.c.agency_code)
-                                        .where(PARTICIPANTS.c.dossier_id.in_(ids)))
+            rows = self.session.execute(_SELECT_PARTICIPANTS, {"ids": list(ids)})
             for dossier_id, agency_code in rows:
                 found[dossier_id].add(agency_code)
         return found
@@ -252,11 +285,9 @@ class SqlDossierRepository:
         if dossier.id is None or dossier.id not in self._last_event_seq:
             raise ValueError("save() takes a dossier read or added through this repository")
         last_seq = self._last_event_seq[dossier.id]
-        result = self.session.execute(
-            update(DOSSIERS)
-            .where(DOSSIERS.c.id == dossier.id, DOSSIERS.c.version == expected_version)
-            .values(**_dossier_values(dossier), version=expected_version + 1, last_event_seq=last_seq + len(events))
-        )
+        result = self.session.execute(_UPDATE_DOSSIER, {
+            **_dossier_values(dossier), "_id": dossier.id, "_expected_version": expected_version,
+            "version": expected_version + 1, "last_event_seq": last_seq + len(events)})
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleVersion(detail={"expected_version": expected_version})
         dossier.version = expected_version + 1
@@ -287,13 +318,11 @@ class SqlDossierRepository:
 
     # --- reads ----------------------------------------------------------------------------------------
     def get(self, code: str, *, for_update: bool = False) -> Dossier | None:
-        stmt = select(DOSSIERS).where(DOSSIERS.c.code == code)
-        if for_update:
-            stmt = stmt.with_for_update()
-        row = self.session.execute(stmt).one_or_none()
+        stmt = _SELECT_DOSSIER_FOR_UPDATE if for_update else _SELECT_DOSSIER
+        row = self.session.execute(stmt, {"code": code}).one_or_none()
         if row is None:
             return None
-        participants = self._participants([row.id])[row.id]
+        participants = set(row.participant_list.split(",")) if row.participant_list else set()
         self._stored_participants[row.id] = frozenset(participants)
         self._last_event_seq[row.id] = row.last_event_seq
         return self._to_domain(row, participants)

@@ -7,13 +7,15 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import WRITE_INTENT
+from storage.db import WRITE_INTENT, FairLock, sqlite_write_lock
 from storage.repositories import (
     SqlAgencyRepository,
     SqlDossierRepository,
     SqlProcedureRepository,
     SqlUserRepository,
 )
+
+SQLITE_LOCK_TIMEOUT_SECONDS = 30.0
 
 
 class SqlUnitOfWork:
@@ -28,6 +30,7 @@ class SqlUnitOfWork:
         self._session_factory = session_factory
         self._session: Session | None = None
         self._depth = 0
+        self._held_lock: FairLock | None = None
 
     @property
     def session(self) -> Session:
@@ -54,6 +57,9 @@ class SqlUnitOfWork:
             finally:
                 self._session.close()
                 self._session = None
+                if self._held_lock is not None:
+                    self._held_lock.release()
+                    self._held_lock = None
 
     def begin_write(self) -> None:
         """Declares that this unit of work will write; call it before the first statement.
@@ -64,6 +70,11 @@ class SqlUnitOfWork:
         session = self.session
         if session.in_transaction():
             return
+        lock = sqlite_write_lock(session.get_bind().engine)
+        if lock is not None and self._held_lock is None:
+            if not lock.acquire(timeout=SQLITE_LOCK_TIMEOUT_SECONDS):
+                raise TimeoutError("the SQLite database stayed busy; try again")
+            self._held_lock = lock
         session.connection(execution_options={WRITE_INTENT: True})
 
     def commit(self) -> None:
