@@ -6,6 +6,7 @@ the ones that touch the database stay plain functions and run in the threadpool.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -31,8 +32,11 @@ async def get_backends(request: Request) -> Backends:
 BackendsDep = Annotated[Backends, Depends(get_backends)]
 
 
-async def get_uow(backends: BackendsDep) -> UnitOfWork:
-    return backends.uow()
+def get_uow(backends: BackendsDep) -> Iterator[UnitOfWork]:
+    """One unit of work per request: authentication and the use case share one session and connection."""
+    uow = backends.uow()
+    with uow:
+        yield uow
 
 
 async def get_clock(backends: BackendsDep) -> Clock:

@@ -31,6 +31,7 @@ class SqlUnitOfWork:
         self._session: Session | None = None
         self._depth = 0
         self._held_lock: FairLock | None = None
+        self._writing = False
 
     @property
     def session(self) -> Session:
@@ -57,9 +58,7 @@ class SqlUnitOfWork:
             finally:
                 self._session.close()
                 self._session = None
-                if self._held_lock is not None:
-                    self._held_lock.release()
-                    self._held_lock = None
+                self._end_write()
 
     def begin_write(self) -> None:
         """Declares that this unit of work will write; call it before the first statement.
@@ -68,17 +67,34 @@ class SqlUnitOfWork:
         concurrent writers queue instead of failing; on PostgreSQL row locks do that job and this is free.
         """
         session = self.session
-        if session.in_transaction():
+        if self._writing:
             return
+        self._writing = True
         lock = sqlite_write_lock(session.get_bind().engine)
-        if lock is not None and self._held_lock is None:
+        if lock is None:
+            return  # PostgreSQL: the row locks taken by the use case order concurrent writers
+        if session.in_transaction():
+            # Only reads came before (the caller's authentication, say): end that snapshot and start over
+            # as a writer, so SQLite never has to upgrade a read transaction under concurrency.
+            session.rollback()
+        if self._held_lock is None:
             if not lock.acquire(timeout=SQLITE_LOCK_TIMEOUT_SECONDS):
+                self._writing = False
                 raise TimeoutError("the SQLite database stayed busy; try again")
             self._held_lock = lock
         session.connection(execution_options={WRITE_INTENT: True})
 
     def commit(self) -> None:
         self.session.commit()
+        self._end_write()
 
     def rollback(self) -> None:
         self.session.rollback()
+        self._end_write()
+
+    def _end_write(self) -> None:
+        """The next write in this unit of work begins a new transaction (and queues again on SQLite)."""
+        self._writing = False
+        if self._held_lock is not None:
+            self._held_lock.release()
+            self._held_lock = None
