@@ -46,12 +46,17 @@ run: system-deps venv
 	@HOSO_DATA_DIR=$${HOSO_DATA_DIR:-var} $(VENV)/bin/hoso load-demo
 	@HOSO_DATA_DIR=$${HOSO_DATA_DIR:-var} $(VENV)/bin/hoso serve --no-migrate --host $(HOST) --port $(PORT)
 
-# Start the local PostgreSQL if it has stopped (the machine's own service; see README).
+# Start the machine's PostgreSQL and Redis if they have stopped (the tests use both; see README).
 services-up:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
 	  echo "Khởi động PostgreSQL / starting PostgreSQL"; \
 	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
 	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { \
+	  echo "Khởi động Redis / starting Redis"; \
+	  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+	    --dir /var/lib/redis --logfile /var/log/redis/ci.log; \
+	  for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done; }
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -6,8 +6,10 @@ Two layers are measured:
 - http: the real API (uvicorn, one worker process per core) called over loopback with bearer tokens,
   If-Match, JSON, by client threads in separate processes.
 
-Each client owns one dossier in processing and moves it processing ⇄ supplement_requested (each move a
-full transition: row lock, clock arithmetic, event and hand-over written, commit).
+Each client owns a rotation of DOSSIERS_PER_CLIENT dossiers in processing and moves them, one after the
+other, processing ⇄ supplement_requested (each move a full transition: row lock, clock arithmetic, event
+and hand-over written, commit). Spreading the moves over many dossiers is what a desk does; hammering one
+row hundreds of times a second would only measure PostgreSQL's handling of dead row versions.
 Run: `make bench` (or `python -m bench.transitions --seconds 8 --layers service,http`).
 """
 
@@ -29,6 +31,8 @@ from bench.common import bench_database, percentile, print_table
 BENCH_PASSWORD = "benchmark-password"
 SECRET = "benchmark-secret-key-0123456789abcdef0123"
 CORES = os.cpu_count() or 2
+WARM_UP_SECONDS = 5.0
+DOSSIERS_PER_CLIENT = 25
 # How the clients are deployed. SQLite is the embedded, single-process install: one process, whose threads
 # queue for the one writer. PostgreSQL runs like production: several worker processes per core.
 PROCESSES = {"sqlite": 1, "postgres": int(os.environ.get("HOSO_BENCH_PROCESSES", str(4 * CORES)))}
@@ -78,7 +82,7 @@ def prepare(url: str, data_dir: str, count: int) -> list[str]:
     return codes
 
 
-def _service_worker(url: str, data_dir: str, codes: list[str], seconds: float, start_at: float,
+def _service_worker(url: str, data_dir: str, codes: list[list[str]], seconds: float, barrier: Any,
                     out: Any) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -90,28 +94,35 @@ def _service_worker(url: str, data_dir: str, codes: list[str], seconds: float, s
     backends = build_backends(_settings(url, data_dir))
     officer = load_principal(uow=backends.uow(), username="xuly.tranbien")
 
-    def client(code: str) -> tuple[int, list[float], int]:
+    def client(rotation: list[str]) -> tuple[int, list[float], int]:
         latencies: list[float] = []
         errors = 0
-        current = get_dossier(uow=backends.uow(), actor=officer, code=code).state
-        to = DossierState.PROCESSING if current is DossierState.SUPPLEMENT_REQUESTED else \
-            DossierState.SUPPLEMENT_REQUESTED
-        while time.time() < start_at:
-            time.sleep(0.001)
+        next_move = {}
+        for code in rotation:
+            current = get_dossier(uow=backends.uow(), actor=officer, code=code).state
+            next_move[code] = DossierState.PROCESSING if current is DossierState.SUPPLEMENT_REQUESTED else \
+                DossierState.SUPPLEMENT_REQUESTED
+        start_at = ready(barrier)
         deadline = start_at + seconds
+        turn = 0
         while time.time() < deadline:
+            code = rotation[turn % len(rotation)]
+            turn += 1
+            to = next_move[code]
+            measured = time.time() >= start_at  # before that: warm-up, run but not recorded
             began = time.perf_counter()
             try:
                 transition_dossier(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar,
                                    actor=officer, code=code, to=to)
             except Exception as exc:  # counted and reported, never hidden
-                errors += 1
+                errors += measured
                 if errors == 1:
                     print(f"    first error: {type(exc).__name__}: {exc}"[:300], file=sys.stderr, flush=True)
             else:
-                to = DossierState.PROCESSING if to is DossierState.SUPPLEMENT_REQUESTED else \
+                next_move[code] = DossierState.PROCESSING if to is DossierState.SUPPLEMENT_REQUESTED else \
                     DossierState.SUPPLEMENT_REQUESTED
-            latencies.append((time.perf_counter() - began) * 1000)
+            if measured:
+                latencies.append((time.perf_counter() - began) * 1000)
         return len(latencies) - errors, latencies, errors
 
     with ThreadPoolExecutor(max_workers=len(codes)) as pool:
@@ -120,13 +131,20 @@ def _service_worker(url: str, data_dir: str, codes: list[str], seconds: float, s
     out.put((sum(r[0] for r in results), [x for r in results for x in r[1]], sum(r[2] for r in results)))
 
 
+def ready(barrier: Any) -> float:
+    """Waits until every client of every process is set up; returns when measuring starts (after warm-up)."""
+    barrier.wait()
+    return time.time() + WARM_UP_SECONDS
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _http_worker(base: str, token: str, codes: list[str], seconds: float, start_at: float, out: Any) -> None:
+def _http_worker(base: str, token: str, codes: list[list[str]], seconds: float, barrier: Any,
+                 out: Any) -> None:
     """HTTP clients on the standard library's http.client: light enough not to be the bottleneck."""
     import http.client
     import json
@@ -135,31 +153,38 @@ def _http_worker(base: str, token: str, codes: list[str], seconds: float, start_
 
     address = urlsplit(base)
 
-    def client(code: str) -> tuple[int, list[float], int]:
+    def client(rotation: list[str]) -> tuple[int, list[float], int]:
         latencies: list[float] = []
         errors = 0
         connection = http.client.HTTPConnection(address.hostname or "127.0.0.1", address.port, timeout=30)
         auth = {"Authorization": f"Bearer {token}"}
-        connection.request("GET", f"/api/v1/dossiers/{code}", headers=auth)
-        current = connection.getresponse()
-        state = json.loads(current.read())["state"]
-        version = current.headers["ETag"].strip('"')
-        to = "processing" if state == "supplement_requested" else "supplement_requested"
-        while time.time() < start_at:
-            time.sleep(0.001)
+        known: dict[str, tuple[str, str]] = {}  # code -> (ETag version, next move)
+        for code in rotation:
+            connection.request("GET", f"/api/v1/dossiers/{code}", headers=auth)
+            current = connection.getresponse()
+            state = json.loads(current.read())["state"]
+            known[code] = (current.headers["ETag"].strip('"'),
+                           "processing" if state == "supplement_requested" else "supplement_requested")
+        start_at = ready(barrier)
         deadline = start_at + seconds
+        turn = 0
         while time.time() < deadline:
+            code = rotation[turn % len(rotation)]
+            turn += 1
+            version, to = known[code]
+            measured = time.time() >= start_at  # before that: warm-up, run but not recorded
             began = time.perf_counter()
             connection.request("POST", f"/api/v1/dossiers/{code}/transitions", body=json.dumps({"to": to}),
                                headers={**auth, "If-Match": f'"{version}"', "Content-Type": "application/json"})
             response = connection.getresponse()
             response.read()
-            latencies.append((time.perf_counter() - began) * 1000)
+            if measured:
+                latencies.append((time.perf_counter() - began) * 1000)
             if response.status == 200:
-                version = response.headers["ETag"].strip('"')
-                to = "processing" if to == "supplement_requested" else "supplement_requested"
+                known[code] = (response.headers["ETag"].strip('"'),
+                               "processing" if to == "supplement_requested" else "supplement_requested")
             else:
-                errors += 1
+                errors += measured
         connection.close()
         return len(latencies) - errors, latencies, errors
 
@@ -168,28 +193,30 @@ def _http_worker(base: str, token: str, codes: list[str], seconds: float, start_
     out.put((sum(r[0] for r in results), [x for r in results for x in r[1]], sum(r[2] for r in results)))
 
 
-def _run_processes(target: Any, args_for: Any, codes: list[str], seconds: float,
+def _run_processes(target: Any, args_for: Any, codes: list[list[str]], seconds: float,
                    processes: int) -> tuple[int, list[float], int]:
     groups = [codes[i::processes] for i in range(min(processes, len(codes)))]
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
-    start_at = time.time() + 3.0  # every process connected and warmed before the clock starts
-    workers = [ctx.Process(target=target, args=(*args_for, group, seconds, start_at, out)) for group in groups]
+    barrier = ctx.Barrier(len(codes))  # every client thread, in every process
+    workers = [ctx.Process(target=target, args=(*args_for, group, seconds, barrier, out)) for group in groups]
     for worker in workers:
         worker.start()
-    collected = [out.get(timeout=seconds + 120) for _ in workers]
+    collected = [out.get(timeout=seconds + WARM_UP_SECONDS + 300) for _ in workers]
     for worker in workers:
         worker.join()
     return sum(c[0] for c in collected), [x for c in collected for x in c[1]], sum(c[2] for c in collected)
 
 
-def run_service(backend: str, url: str, data_dir: str, codes: list[str], clients: int, seconds: float) -> Result:
+def run_service(backend: str, url: str, data_dir: str, codes: list[list[str]], clients: int,
+                seconds: float) -> Result:
     done, latencies, errors = _run_processes(_service_worker, (url, data_dir), codes[:clients], seconds,
                                              PROCESSES[backend])
     return Result(backend, "service", clients, done, seconds, latencies, errors)
 
 
-def run_http(backend: str, url: str, data_dir: str, codes: list[str], clients: int, seconds: float) -> Result:
+def run_http(backend: str, url: str, data_dir: str, codes: list[list[str]], clients: int,
+             seconds: float) -> Result:
     port = _free_port()
     env = {**os.environ, "HOSO_DATABASE_URL": url, "HOSO_DATA_DIR": data_dir, "HOSO_SECRET_KEY": SECRET,
            "HOSO_DB_POOL_SIZE": "40", "HOSO_LOG_LEVEL": "WARNING"}
@@ -229,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for backend in args.backends.split(","):
         with bench_database(backend) as url, tempfile.TemporaryDirectory() as data_dir:
-            codes = prepare(url, data_dir, max(client_counts))
+            flat = prepare(url, data_dir, max(client_counts) * DOSSIERS_PER_CLIENT)
+            codes = [flat[i::max(client_counts)] for i in range(max(client_counts))]  # one rotation per client
             for layer in args.layers.split(","):
                 runner = run_service if layer == "service" else run_http
                 for clients in client_counts:

@@ -7,6 +7,7 @@ import getpass
 import json
 import logging
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -110,9 +111,48 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if not args.no_migrate:
         _migrate(settings)
     host, port = args.host or settings.host, args.port or settings.port
+    worker = None
+    if not args.no_worker and not settings.celery_broker_url:
+        # Embedded install: the worker runs beside the API as a child process, queueing through files.
+        worker = subprocess.Popen([sys.executable, "-m", "infra.cli", "worker", "--beat"])
+        print(f"Tiến trình xử lý nền / background worker: pid {worker.pid}", flush=True)
     print(f"hoso đang chạy tại / serving at http://{host}:{port}/  (API: http://{host}:{port}/docs)", flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
-                workers=1)
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(), workers=1)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from workers.app import create_celery
+
+    app = create_celery(settings)
+    argv = ["worker", "--loglevel", settings.log_level, "--concurrency", str(args.concurrency),
+            "--queues", args.queues, "--without-gossip", "--without-mingle",
+            "--hostname", f"hoso-{os.getpid()}@%h"]
+    if args.beat:
+        argv.append("--beat")
+    if not settings.celery_broker_url:
+        argv += ["--pool", "solo"]  # embedded: one process, one task at a time
+    app.worker_main(argv)
+    return 0
+
+
+def cmd_scan_deadlines(settings: Settings, _args: argparse.Namespace) -> int:
+    from records.services.alerts import scan_deadlines
+
+    backends = build_backends(settings)
+    try:
+        raised = scan_deadlines(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar)
+    finally:
+        backends.close()
+    print(f"Cảnh báo mới / new alerts: {raised}")
     return 0
 
 
@@ -124,7 +164,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--no-migrate", action="store_true")
+    serve.add_argument("--no-worker", action="store_true", help="do not start the embedded background worker")
     serve.set_defaults(func=cmd_serve)
+    worker = sub.add_parser("worker", help="run a background worker (Celery)")
+    worker.add_argument("--beat", action="store_true", help="also run the periodic schedule (one worker only)")
+    worker.add_argument("--queues", default="default")
+    worker.add_argument("--concurrency", type=int, default=2)
+    worker.set_defaults(func=cmd_worker)
+    scan = sub.add_parser("scan-deadlines", help="raise due-soon and overdue alerts now")
+    scan.set_defaults(func=cmd_scan_deadlines)
     admin = sub.add_parser("create-admin", help="create the first administrator")
     admin.add_argument("--username", required=True)
     admin.add_argument("--full-name", required=True)

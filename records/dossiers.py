@@ -7,7 +7,7 @@ Every move returns a DossierEvent; the events with their hand-overs are the proc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -455,7 +455,3 @@ def issue_extension(dossier: Dossier, *, reason: str, new_due_at: datetime, acto
         )
     dossier.extended_due_at = new_due_at
     return ExtensionLetter(reason.strip(), new_due_at, at, actor.username, actor.full_name)
-
-
-def copy_dossier(dossier: Dossier) -> Dossier:
-    return replace(dossier, participant_agencies=set(dossier.participant_agencies))

@@ -182,6 +182,21 @@ class ExtensionLetterRow(Base):
     issued_by_name: Mapped[str] = mapped_column(String(200), default="")
 
 
+class AlertRow(Base):
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    agency_code: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime]
+    raised_at: Mapped[datetime] = mapped_column(index=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("dossier_id", "kind", "due_at"),)
+
+
 def table_of(model: type[Base]) -> Table:
     """The Core table behind a mapped class, for the hot paths that skip the ORM's bookkeeping."""
     table = model.__table__

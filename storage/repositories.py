@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from records.access import Role
 from records.agencies import Agency, AgencyLevel, AgencyStatus
+from records.alerts import Alert, AlertKind, DueDossier
 from records.clock import VN_TZ
 from records.dossiers import (
     Applicant,
@@ -30,6 +31,7 @@ from records.ports import DossierQuery, TimelinessRow, UserAccount
 from records.procedures import Procedure, procedure_from_dict, procedure_to_dict
 from storage.models import (
     AgencyRow,
+    AlertRow,
     Base,
     DossierCounterRow,
     DossierEventRow,
@@ -402,7 +404,55 @@ class SqlDossierRepository:
                       DossierRow.due_at, DossierRow.resolved_at, DossierRow.paused_at).where(*self._filters(query))
         return [TimelinessRow(a, DossierState(s), r, d, res, p) for a, s, r, d, res, p in self.session.execute(stmt)]
 
-    def delete_all(self) -> None:
-        """Test and demo helper: empties the dossier tables."""
-        for table in (ExtensionLetterRow, DossierEventRow, DossierParticipantRow, DossierRow, DossierCounterRow):
-            self.session.execute(delete(table))
+
+_WORKED_ON = ("received", "processing", "transferred")  # the agency's clock runs in these states
+
+
+class SqlAlertRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def _to_domain(row: Any) -> Alert:
+        return Alert(dossier_code=row.code, agency_code=row.agency_code, kind=AlertKind(row.kind),
+                     due_at=row.due_at, raised_at=row.raised_at, acknowledged_by=row.acknowledged_by,
+                     acknowledged_at=row.acknowledged_at, id=row.id)
+
+    def _select(self) -> Any:
+        alerts = table_of(AlertRow)
+        return select(alerts, DOSSIERS.c.code).join(DOSSIERS, DOSSIERS.c.id == alerts.c.dossier_id)
+
+    def open_dossiers_due_before(self, instant: datetime) -> list[DueDossier]:
+        rows = self.session.execute(
+            select(DOSSIERS.c.id, DOSSIERS.c.code, DOSSIERS.c.holder_agency_code, DOSSIERS.c.due_at)
+            .where(DOSSIERS.c.state.in_(_WORKED_ON), DOSSIERS.c.paused_at.is_(None),
+                   DOSSIERS.c.due_at.is_not(None), DOSSIERS.c.due_at <= instant)
+            .order_by(DOSSIERS.c.due_at))
+        return [DueDossier(i, code, holder, due) for i, code, holder, due in rows]
+
+    def raise_once(self, dossier: DueDossier, kind: AlertKind, at: datetime) -> bool:
+        dialect = self.session.get_bind().dialect.name
+        insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert_for(AlertRow).values(dossier_id=dossier.dossier_id, agency_code=dossier.holder_agency_code,
+                                           kind=kind.value, due_at=dossier.due_at, raised_at=at)
+        new = stmt.on_conflict_do_nothing(index_elements=["dossier_id", "kind", "due_at"]).returning(AlertRow.id)
+        return self.session.execute(new).first() is not None
+
+    def for_agencies(self, agencies: frozenset[str] | None, *, include_acknowledged: bool,
+                     limit: int) -> list[Alert]:
+        alerts = table_of(AlertRow)
+        stmt = self._select().order_by(alerts.c.raised_at.desc(), alerts.c.id.desc()).limit(limit)
+        if agencies is not None:
+            stmt = stmt.where(alerts.c.agency_code.in_(sorted(agencies)))
+        if not include_acknowledged:
+            stmt = stmt.where(alerts.c.acknowledged_at.is_(None))
+        return [self._to_domain(r) for r in self.session.execute(stmt)]
+
+    def get(self, alert_id: int) -> Alert | None:
+        row = self.session.execute(self._select().where(table_of(AlertRow).c.id == alert_id)).one_or_none()
+        return None if row is None else self._to_domain(row)
+
+    def acknowledge(self, alert_id: int, username: str, at: datetime) -> None:
+        alerts = table_of(AlertRow)
+        self.session.execute(update(alerts).where(alerts.c.id == alert_id, alerts.c.acknowledged_at.is_(None))
+                             .values(acknowledged_by=username, acknowledged_at=at))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import WRITE_INTENT, FairLock, sqlite_write_lock
 from storage.repositories import (
     SqlAgencyRepository,
+    SqlAlertRepository,
     SqlDossierRepository,
     SqlProcedureRepository,
     SqlUserRepository,
@@ -25,6 +26,7 @@ class SqlUnitOfWork:
     procedures: SqlProcedureRepository
     dossiers: SqlDossierRepository
     users: SqlUserRepository
+    alerts: SqlAlertRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -46,6 +48,7 @@ class SqlUnitOfWork:
             self.procedures = SqlProcedureRepository(self._session)
             self.dossiers = SqlDossierRepository(self._session)
             self.users = SqlUserRepository(self._session)
+            self.alerts = SqlAlertRepository(self._session)
         self._depth += 1
         return self
 

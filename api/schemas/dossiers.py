@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from records.access import Principal
+from records.access import Action, Principal, decide
 from records.dossiers import (
     ROLE_TARGETS,
     TRANSITIONS,
@@ -89,11 +89,15 @@ class DossierPublic(BaseModel):
     late: bool
     version: int
     participant_agencies: list[str]
-    next_states: list[DossierState] = Field(description="moves the current user's roles allow from here")
+    next_states: list[DossierState] = Field(
+        description="moves the current user may make now: allowed from this state, by their roles, and only "
+                    "while their agency holds the dossier")
 
     @classmethod
     def of(cls, dossier: Dossier, *, overdue_days: float, viewer: Principal) -> DossierPublic:
-        allowed = {s for role in viewer.roles for s in ROLE_TARGETS.get(role, frozenset())}
+        holds = decide(viewer, Action.CHANGE, participant_agencies=dossier.participant_agencies,
+                       holder_agency_code=dossier.holder_agency_code).allowed
+        allowed = {s for role in viewer.roles for s in ROLE_TARGETS.get(role, frozenset())} if holds else set()
         return cls(
             code=dossier.code, procedure_code=dossier.procedure_code,
             receiving_agency_code=dossier.receiving_agency_code, holder_agency_code=dossier.holder_agency_code,

@@ -45,7 +45,10 @@ def test_land_dossier_goes_commune_to_land_office_and_back(client: TestClient, a
     back = move(client, land, code, "transferred", target_agency_code=TRAN_BIEN)
     assert back["step_index"] == 2
     # Once it has left, the land office still reads it (it took part) but can no longer change it.
-    assert client.get(f"/api/v1/dossiers/{code}", headers=land).status_code == 200
+    seen_by_land = client.get(f"/api/v1/dossiers/{code}", headers=land)
+    assert seen_by_land.status_code == 200 and seen_by_land.json()["next_states"] == []
+    assert client.get(f"/api/v1/dossiers/{code}", headers=commune).json()["next_states"] == [
+        "processing", "transferred"]  # accept it, or send it on
     move(client, land, code, "processing", expect=403)
 
     clock.advance(timedelta(hours=3))

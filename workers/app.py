@@ -1,0 +1,66 @@
+"""The Celery application. Embedded installs queue through files in the data dir (no broker server);
+production uses Redis. Backends are built once per worker process, on first use, from the settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+from celery.schedules import crontab
+
+from infra.settings import Settings
+from infra.wiring import Backends, build_backends
+
+DEADLINE_SCAN_MINUTES = 10
+
+
+def broker_for(settings: Settings) -> tuple[str, dict[str, Any]]:
+    """The broker URL and transport options: Redis when configured, else a folder of message files."""
+    if settings.celery_broker_url:
+        return settings.celery_broker_url, {}
+    folder = (settings.data_dir / "queue").resolve()
+    processed = folder / "processed"
+    processed.mkdir(parents=True, exist_ok=True)
+    return "filesystem://", {"data_folder_in": str(folder), "data_folder_out": str(folder),
+                             "processed_folder": str(processed), "store_processed": False,
+                             "polling_interval": 0.5}
+
+
+def create_celery(settings: Settings) -> Celery:
+    broker_url, transport_options = broker_for(settings)
+    app = Celery("hoso", set_as_current=False)
+    app.conf.update(
+        broker_url=broker_url,
+        broker_transport_options=transport_options,
+        broker_connection_retry_on_startup=True,
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue="default",
+        timezone="Asia/Ho_Chi_Minh",
+        enable_utc=True,
+        beat_schedule={
+            "scan-deadlines": {"task": "hoso.scan_deadlines",
+                               "schedule": crontab(minute=f"*/{DEADLINE_SCAN_MINUTES}")},
+        },
+        beat_schedule_filename=str(Path(settings.data_dir).resolve() / "celerybeat-schedule"),
+        worker_hijack_root_logger=False,
+    )
+    app.conf.hoso_settings = settings
+    from workers import tasks
+
+    tasks.register(app)
+    return app
+
+
+def backends_of(app: Celery) -> Backends:
+    """This process's backends, built on first use (each forked worker process builds its own)."""
+    backends: Backends | None = getattr(app, "_hoso_backends", None)
+    if backends is None:
+        backends = build_backends(app.conf.hoso_settings)
+        app._hoso_backends = backends
+    return backends
