@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.security import Argon2Hasher, TokenService
+from infra.security import Argon2Hasher, TokenService
 from infra.settings import Settings
 from records.calendar import WorkingCalendar
 from records.clock import Clock, SystemClock

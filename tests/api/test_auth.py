@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from api.security import TokenService
+from infra.security import TokenService
 from infra.wiring import Backends
 from records.access import Principal
 from tests.conftest import DEMO_PASSWORD, TEST_SECRET
