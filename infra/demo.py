@@ -117,8 +117,9 @@ def load_demo_dossiers(backends: Backends) -> int:
             channel=Channel.COUNTER, received_at=clock.now(), subject="Hồ sơ mẫu (demo)")
         actors: dict[str, Principal] = {}
         for username, to, target in moves:
-            clock.advance(timedelta(hours=20))
-            clock.at = min(clock.at, backends.clock.now())
+            # Each move the next working morning, an hour later each time: an office's rhythm.
+            next_day = calendar.next_working_day(clock.at.astimezone(VN_TZ).date())
+            clock.at = min(datetime.combine(next_day, time(9, 0), VN_TZ), backends.clock.now())
             actor = actors.get(username) or load_principal(uow=backends.uow(), username=username)
             actors[username] = actor
             transition_dossier(uow=backends.uow(), clock=clock, calendar=calendar, actor=actor, code=dossier.code,
