@@ -5,15 +5,11 @@ from __future__ import annotations
 import os
 import statistics
 import tempfile
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
-from storage.migrate import upgrade
+from storage.provision import scratch_postgres, scratch_sqlite
 
 PG_URL = os.environ.get("HOSO_BENCH_PG_URL") or os.environ.get(
     "HOSO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -23,24 +19,11 @@ PG_URL = os.environ.get("HOSO_BENCH_PG_URL") or os.environ.get(
 def bench_database(kind: str) -> Iterator[str]:
     """A fresh, migrated database of the given kind (sqlite or postgres), dropped afterwards."""
     if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="hoso-bench-") as directory:
-            url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-            upgrade(url)
+        with tempfile.TemporaryDirectory(prefix="hoso-bench-") as directory, scratch_sqlite(Path(directory)) as url:
             yield url
         return
-    admin_url = make_url(PG_URL).set(drivername="postgresql+psycopg")
-    name = f"hoso_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with scratch_postgres(PG_URL, prefix="hoso_bench") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:

@@ -16,9 +16,10 @@ from records.access import Principal, Role
 from records.agencies import Agency, AgencyLevel, AgencyStatus
 from records.clock import VN_TZ, FixedClock
 from records.dossiers import Applicant, ApplicantKind, Channel, DossierState
+from records.ports import DossierFilters
 from records.procedures import procedure_from_dict
 from records.services.catalogue import create_user, import_agencies, import_procedures, load_principal
-from records.services.dossiers import DossierFilters, list_dossiers, receive_dossier, transition_dossier
+from records.services.dossiers import list_dossiers, receive_dossier, transition_dossier
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DEMO_PASSWORD = "hoso-demo-2025"

@@ -25,11 +25,9 @@ class UserAccount:
 
 
 @dataclass(frozen=True)
-class DossierQuery:
-    """Filters for listing dossiers. `visible_agencies` None means no restriction."""
+class DossierFilters:
+    """What an officer narrows a dossier list by."""
 
-    visible_agencies: frozenset[str] | None
-    now: datetime
     agency_code: str | None = None
     procedure_code: str | None = None
     field: str | None = None
@@ -40,6 +38,16 @@ class DossierQuery:
     applicant_id_number: str | None = None
     limit: int = 50
     offset: int = 0
+
+
+@dataclass(frozen=True)
+class DossierQuery:
+    """Filters plus what the repository must enforce: visibility (None: no restriction) and the instant
+    against which lateness is judged."""
+
+    filters: DossierFilters
+    visible_agencies: frozenset[str] | None
+    now: datetime
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from records.dossiers import (
     Timeliness,
 )
 from records.errors import StaleVersion
-from records.ports import DossierQuery, TimelinessRow, UserAccount
+from records.ports import DossierFilters, DossierQuery, TimelinessRow, UserAccount
 from records.procedures import Procedure, procedure_from_dict, procedure_to_dict
 from storage.models import (
     AgencyRow,
@@ -345,40 +345,41 @@ class SqlDossierRepository:
 
     def _filters(self, query: DossierQuery) -> list[Any]:
         conditions: list[Any] = []
+        wanted = query.filters
         if query.visible_agencies is not None:
             conditions.append(exists().where(
                 DossierParticipantRow.dossier_id == DossierRow.id,
                 DossierParticipantRow.agency_code.in_(sorted(query.visible_agencies))))
-        if query.agency_code:
-            conditions.append(or_(DossierRow.receiving_agency_code == query.agency_code,
-                                  DossierRow.holder_agency_code == query.agency_code))
-        if query.procedure_code:
-            conditions.append(DossierRow.procedure_code == query.procedure_code)
-        if query.field:
+        if wanted.agency_code:
+            conditions.append(or_(DossierRow.receiving_agency_code == wanted.agency_code,
+                                  DossierRow.holder_agency_code == wanted.agency_code))
+        if wanted.procedure_code:
+            conditions.append(DossierRow.procedure_code == wanted.procedure_code)
+        if wanted.field:
             conditions.append(DossierRow.procedure_code.in_(
-                select(ProcedureRow.code).where(ProcedureRow.field == query.field)))
-        if query.states:
-            conditions.append(DossierRow.state.in_(sorted(s.value for s in query.states)))
-        if query.received_from:
-            conditions.append(DossierRow.received_at >= _local_day_start(query.received_from))
-        if query.received_to:
-            conditions.append(DossierRow.received_at < _local_day_start(query.received_to + timedelta(days=1)))
-        if query.applicant_id_number:
-            conditions.append(DossierRow.applicant_id_number == query.applicant_id_number)
-        if query.late is not None:
+                select(ProcedureRow.code).where(ProcedureRow.field == wanted.field)))
+        if wanted.states:
+            conditions.append(DossierRow.state.in_(sorted(s.value for s in wanted.states)))
+        if wanted.received_from:
+            conditions.append(DossierRow.received_at >= _local_day_start(wanted.received_from))
+        if wanted.received_to:
+            conditions.append(DossierRow.received_at < _local_day_start(wanted.received_to + timedelta(days=1)))
+        if wanted.applicant_id_number:
+            conditions.append(DossierRow.applicant_id_number == wanted.applicant_id_number)
+        if wanted.late is not None:
             reference = func.coalesce(DossierRow.resolved_at, DossierRow.paused_at, query.now)
             is_late = and_(DossierRow.due_at.is_not(None), reference > DossierRow.due_at,
                            DossierRow.state.not_in(["refused", "withdrawn", "stopped"]))
-            conditions.append(is_late if query.late else ~is_late)
+            conditions.append(is_late if wanted.late else ~is_late)
         return conditions
 
     def find(self, query: DossierQuery) -> tuple[list[Dossier], int]:
         conditions = self._filters(query)
         count = self.session.scalar(select(func.count()).select_from(DossierRow).where(*conditions)) or 0
-        order = (DossierRow.due_at.asc(), DossierRow.id.asc()) if query.late else (DossierRow.received_at.desc(),
-                                                                                   DossierRow.id.desc())
+        order = (DossierRow.due_at.asc(), DossierRow.id.asc()) if query.filters.late else (
+            DossierRow.received_at.desc(), DossierRow.id.desc())
         rows = list(self.session.scalars(select(DossierRow).where(*conditions).order_by(*order)
-                                         .limit(query.limit).offset(query.offset)))
+                                         .limit(query.filters.limit).offset(query.filters.offset)))
         participants = self._participants([r.id for r in rows])
         return [self._to_domain(r, participants[r.id]) for r in rows], int(count)
 
@@ -398,8 +399,9 @@ class SqlDossierRepository:
 
     def timeliness_rows(self, *, visible_agencies: frozenset[str] | None, agency_code: str | None,
                         received_from: date | None, received_to: date | None) -> list[TimelinessRow]:
-        query = DossierQuery(visible_agencies=visible_agencies, now=datetime.now(UTC), agency_code=agency_code,
-                             received_from=received_from, received_to=received_to)
+        query = DossierQuery(filters=DossierFilters(agency_code=agency_code, received_from=received_from,
+                                                    received_to=received_to),
+                             visible_agencies=visible_agencies, now=datetime.now(UTC))
         stmt = select(DossierRow.receiving_agency_code, DossierRow.state, DossierRow.received_at,
                       DossierRow.due_at, DossierRow.resolved_at, DossierRow.paused_at).where(*self._filters(query))
         return [TimelinessRow(a, DossierState(s), r, d, res, p) for a, s, r, d, res, p in self.session.execute(stmt)]

@@ -27,8 +27,8 @@ from records.access import Principal
 from records.calendar import WorkingCalendar
 from records.clock import Clock
 from records.dossiers import Dossier, DossierState
+from records.ports import DossierFilters
 from records.services.dossiers import (
-    DossierFilters,
     dossier_history,
     get_dossier,
     issue_extension_letter,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from records.access import Action, Principal, Role, decide, visible_agencies
 from records.agencies import AgencyLevel
@@ -23,7 +23,7 @@ from records.dossiers import (
 )
 from records.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from records.identifiers import check_cccd, check_tax_code, format_dossier_code
-from records.ports import DossierQuery, UnitOfWork
+from records.ports import DossierFilters, DossierQuery, UnitOfWork
 from records.services.catalogue import require_role
 
 # Officers' clocks drift; an intake stamped a few minutes ahead is not "in the future".
@@ -173,20 +173,6 @@ def dossier_history(*, uow: UnitOfWork, actor: Principal, code: str) -> list[Dos
         return uow.dossiers.events(code)
 
 
-@dataclass(frozen=True)
-class DossierFilters:
-    agency_code: str | None = None
-    procedure_code: str | None = None
-    field: str | None = None
-    states: frozenset[DossierState] = frozenset()
-    late: bool | None = None
-    received_from: date | None = None
-    received_to: date | None = None
-    applicant_id_number: str | None = None
-    limit: int = 50
-    offset: int = 0
-
-
 def list_dossiers(*, uow: UnitOfWork, clock: Clock, actor: Principal,
                   filters: DossierFilters) -> tuple[list[Dossier], int]:
     if not 1 <= filters.limit <= MAX_PAGE_SIZE or filters.offset < 0:
@@ -194,20 +180,7 @@ def list_dossiers(*, uow: UnitOfWork, clock: Clock, actor: Principal,
                                f"Page size must be 1 to {MAX_PAGE_SIZE}.", code="invalid_page")
     if filters.received_from and filters.received_to and filters.received_from > filters.received_to:
         raise ValidationFailed("Khoảng ngày không hợp lệ.", "The date range is reversed.", code="invalid_date_range")
-    query = DossierQuery(
-        visible_agencies=visible_agencies(actor),
-        now=clock.now(),
-        agency_code=filters.agency_code,
-        procedure_code=filters.procedure_code,
-        field=filters.field,
-        states=filters.states,
-        late=filters.late,
-        received_from=filters.received_from,
-        received_to=filters.received_to,
-        applicant_id_number=filters.applicant_id_number,
-        limit=filters.limit,
-        offset=filters.offset,
-    )
+    query = DossierQuery(filters=filters, visible_agencies=visible_agencies(actor), now=clock.now())
     with uow:
         return uow.dossiers.find(query)
 

@@ -15,8 +15,8 @@ from records.access import Principal
 from records.clock import FixedClock
 from records.dossiers import Channel, DossierState
 from records.errors import StaleVersion, ValidationFailed
-from records.ports import DossierQuery
-from records.services.dossiers import DossierFilters, list_dossiers, receive_dossier, transition_dossier
+from records.ports import DossierFilters, DossierQuery
+from records.services.dossiers import list_dossiers, receive_dossier, transition_dossier
 from storage.models import Base
 from tests.support.factories import (
     BIEN_HOA,
@@ -181,9 +181,8 @@ def test_late_filter_uses_the_appointment_date(backends: Backends, principal: Ca
     desk = principal("tiepnhan.tranbien")
     code = receive(backends, desk, procedure="1.001193")  # birth registration: 1 working day
     with backends.uow() as uow:
-        before = uow.dossiers.find(DossierQuery(visible_agencies=None, now=MONDAY_9AM + timedelta(hours=2),
-                                                late=True))
-        after = uow.dossiers.find(DossierQuery(visible_agencies=None, now=MONDAY_9AM + timedelta(days=3),
-                                               late=True))
+        late = DossierFilters(late=True)
+        before = uow.dossiers.find(DossierQuery(late, visible_agencies=None, now=MONDAY_9AM + timedelta(hours=2)))
+        after = uow.dossiers.find(DossierQuery(late, visible_agencies=None, now=MONDAY_9AM + timedelta(days=3)))
     assert before == ([], 0)
     assert [d.code for d in after[0]] == [code] and after[1] == 1
