@@ -6,8 +6,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMPS := .make
-# Debian packages the product needs at run time (fonts for the PDF control slip).
-APT_PACKAGES := fonts-dejavu-core
+# Debian packages the product needs at run time: fonts for the PDF control slip; Tesseract with its
+# Vietnamese data for OCR; Ghostscript and qpdf for PDF/A; poppler for rendering pages.
+APT_PACKAGES := fonts-dejavu-core tesseract-ocr tesseract-ocr-vie ghostscript qpdf poppler-utils
 # The PostgreSQL that `make test` also runs the repository and API suites against.
 HOSO_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export HOSO_TEST_PG_URL

@@ -1,0 +1,69 @@
+"""The blob-store port: originals keyed by their SHA-256, derivatives stored beside them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import BinaryIO, Protocol
+
+from records.errors import DomainError
+
+
+class BlobMissing(DomainError):
+    code = "blob_missing"
+    message_vi = "Không tìm thấy tệp trong kho lưu trữ."
+    message_en = "The file is not in the object store."
+
+
+class BlobIntegrityError(DomainError):
+    code = "blob_integrity"
+    message_vi = "Nội dung tệp không khớp mã băm."
+    message_en = "The file's content does not match its hash."
+
+
+class BackendUnavailable(DomainError):
+    """A store or index that does not answer right now: worth retrying later."""
+
+    code = "backend_unavailable"
+    message_vi = "Hệ thống lưu trữ tạm thời không phản hồi; hãy thử lại sau."
+    message_en = "A storage backend is not answering; try again later."
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    key: str
+    size: int
+    sha256: str
+
+
+def original_key(sha256: str) -> str:
+    """Where an uploaded original lives: its content hash decides, so the same paper is stored once."""
+    return f"originals/{sha256[:2]}/{sha256}"
+
+
+def derived_key(sha256: str, name: str) -> str:
+    """Derivatives of an original (searchable PDF, page images, text) sit beside it."""
+    return f"derived/{sha256[:2]}/{sha256}/{name}"
+
+
+class BlobStore(Protocol):
+    def put(self, key: str, stream: BinaryIO, *, sha256: str | None = None,
+            content_type: str = "application/octet-stream") -> BlobInfo:
+        """Streams `stream` to `key` (memory does not grow with its size). With `sha256`, the content must
+        hash to it, else BlobIntegrityError and nothing is stored. Safe to repeat: an existing key with the
+        same content is left as it is. Raises BackendUnavailable when the store does not answer."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable stream of the blob; BlobMissing if there is none."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None:
+        """Removes the blob; a missing key is not an error. Safe to repeat."""
+        ...
+
+    def url(self, key: str, *, expires: timedelta, filename: str | None = None) -> str | None:
+        """A time-limited download address (presigned), or None when the store has none (the API streams)."""
+        ...
