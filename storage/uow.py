@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import WRITE_INTENT, FairLock, sqlite_write_lock
+from storage.documents import SqlDocumentRepository
 from storage.repositories import (
     SqlAgencyRepository,
     SqlAlertRepository,
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
     dossiers: SqlDossierRepository
     users: SqlUserRepository
     alerts: SqlAlertRepository
+    documents: SqlDocumentRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -49,12 +51,18 @@ class SqlUnitOfWork:
             self.dossiers = SqlDossierRepository(self._session)
             self.users = SqlUserRepository(self._session)
             self.alerts = SqlAlertRepository(self._session)
+            self.documents = SqlDocumentRepository(self._session)
         self._depth += 1
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self._depth -= 1
+        if exc_type is not None and self._depth > 0 and self._session is not None:
+            # A use case failed inside an outer unit of work (a request's): its transaction is void, and
+            # whatever the caller does next (report, clean up) starts from a clean session.
+            self._session.rollback()
+            self._end_write()
         if self._depth == 0 and self._session is not None:
             try:
                 self._session.rollback()  # whatever was not committed is discarded

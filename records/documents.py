@@ -1,0 +1,95 @@
+"""Documents: the papers of a dossier, from upload to a searchable text layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from records.errors import InvalidTransition
+from records.procedures import DocumentType
+
+
+class DocumentStatus(StrEnum):
+    QUEUED = "queued"  # stored, waiting for a worker
+    EXTRACTING = "extracting"  # reading pages and any text layer
+    OCR = "ocr"  # recognising text on scanned pages
+    INDEXED = "indexed"  # searchable
+    FAILED = "failed"  # with a reason; can be retried
+
+
+D = DocumentStatus
+STATUS_MOVES: dict[DocumentStatus, frozenset[DocumentStatus]] = {
+    D.QUEUED: frozenset({D.EXTRACTING, D.FAILED}),
+    # A worker that died mid-way leaves the status where it was; running again starts over.
+    D.EXTRACTING: frozenset({D.EXTRACTING, D.OCR, D.INDEXED, D.FAILED}),
+    D.OCR: frozenset({D.EXTRACTING, D.INDEXED, D.FAILED}),
+    D.INDEXED: frozenset({D.EXTRACTING, D.INDEXED}),  # re-extraction (reindex, better OCR)
+    D.FAILED: frozenset({D.QUEUED}),  # the retry action
+}
+
+
+class PageSource(StrEnum):
+    TEXT_LAYER = "text_layer"  # born-digital text
+    OCR = "ocr"
+
+
+@dataclass(frozen=True)
+class DocumentMetadata:
+    """Fields of the national document standard that officers may record."""
+
+    number_notation: str | None = None  # số, ký hiệu
+    issuing_organ: str | None = None  # cơ quan ban hành
+    issued_date: date | None = None
+    signer: str | None = None
+    subject: str | None = None  # trích yếu
+
+
+@dataclass
+class Document:
+    id: str
+    dossier_code: str
+    document_type: DocumentType
+    title: str
+    filename: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+    metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
+    status: DocumentStatus = DocumentStatus.QUEUED
+    status_changed_at: datetime | None = None
+    failure_code: str | None = None
+    failure_reason: str | None = None
+    page_count: int | None = None
+    has_searchable_pdf: bool = False
+    attempts: int = 0
+
+    def move(self, to: DocumentStatus, at: datetime, *, failure_code: str | None = None,
+             failure_reason: str | None = None) -> None:
+        if to not in STATUS_MOVES[self.status]:
+            raise InvalidTransition(
+                f"Tài liệu đang ở trạng thái '{self.status.value}', không thể chuyển sang '{to.value}'.",
+                f"A document in '{self.status.value}' cannot move to '{to.value}'.",
+                code="invalid_document_status",
+                detail={"from_status": self.status.value, "to_status": to.value},
+            )
+        if to is DocumentStatus.EXTRACTING and self.status is not DocumentStatus.EXTRACTING:
+            self.attempts += 1
+        self.status = to
+        self.status_changed_at = at
+        if to is DocumentStatus.FAILED:
+            self.failure_code = failure_code or "processing_failed"
+            self.failure_reason = failure_reason or ""
+        else:
+            self.failure_code = None
+            self.failure_reason = None
+
+
+@dataclass(frozen=True)
+class PageText:
+    page_number: int  # 1-based
+    text: str
+    source: PageSource
+    confidence: float | None = None  # mean OCR word confidence, 0-100
