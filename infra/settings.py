@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     extra_working_days: list[date] = Field(default_factory=list)
     national_day_extra: str = "before"
     celery_broker_url: str = ""  # empty: in-process worker (embedded); redis://... in production
+    # Object storage: empty endpoint keeps originals under data_dir/blobs; set it for MinIO/S3.
+    s3_endpoint: str = ""  # host:port, e.g. minio:9000
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_bucket: str = "hoso"
+    s3_secure: bool = False
+    s3_region: str | None = None
+    max_upload_bytes: int = Field(default=2 * 1024**3, ge=1024)
     log_level: str = "INFO"
 
     @field_validator("national_day_extra")
@@ -55,6 +63,8 @@ class Settings(BaseSettings):
                 raise ValueError("production mode needs HOSO_DATABASE_URL pointing at PostgreSQL")
             if not self.celery_broker_url:
                 raise ValueError("production mode needs HOSO_CELERY_BROKER_URL (Redis)")
+            if not self.s3_endpoint:
+                raise ValueError("production mode needs HOSO_S3_ENDPOINT (MinIO/S3) for the originals")
         return self
 
     @property

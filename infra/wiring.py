@@ -10,10 +10,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infra.security import Argon2Hasher, TokenService
 from infra.settings import Settings
+from records.blobs import BlobStore
 from records.calendar import WorkingCalendar
 from records.clock import Clock, SystemClock
+from storage.blobs import LocalBlobStore, S3BlobStore
 from storage.db import make_engine, make_session_factory
 from storage.uow import SqlUnitOfWork
+
+
+def build_blob_store(settings: Settings) -> BlobStore:
+    if settings.s3_endpoint:
+        return S3BlobStore(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_bucket,
+                           secure=settings.s3_secure, region=settings.s3_region)
+    return LocalBlobStore((settings.data_dir / "blobs").resolve())
 
 
 def build_calendar(settings: Settings) -> WorkingCalendar:
@@ -30,6 +39,7 @@ class Backends:
     calendar: WorkingCalendar
     hasher: Argon2Hasher
     tokens: TokenService
+    blobs: BlobStore
     clock: Clock = field(default_factory=SystemClock)
 
     def uow(self) -> SqlUnitOfWork:
@@ -49,4 +59,5 @@ def build_backends(settings: Settings) -> Backends:
         calendar=build_calendar(settings),
         hasher=Argon2Hasher(),
         tokens=TokenService(settings.signing_key(), timedelta(minutes=settings.access_token_minutes)),
+        blobs=build_blob_store(settings),
     )

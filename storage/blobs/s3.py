@@ -1,0 +1,280 @@
+"""The production blob store: any S3-compatible server (MinIO, Ceph, AWS S3) through the official minio client."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import TYPE_CHECKING, BinaryIO, cast
+
+import certifi
+import urllib3
+from minio import Minio
+from minio.commonconfig import ENABLED, REPLACE, CopySource, Filter
+from minio.error import InvalidResponseError, S3Error, ServerError
+from minio.helpers import DictType, check_bucket_name
+from minio.lifecycleconfig import AbortIncompleteMultipartUpload, Expiration, LifecycleConfig, Rule
+from urllib3.exceptions import HTTPError
+from urllib3.response import BaseHTTPResponse
+
+from records.blobs import BackendUnavailable, BlobInfo, BlobIntegrityError, BlobMissing
+from storage.blobs.names import attachment_disposition, check_key
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+log = logging.getLogger(__name__)
+
+PART_BYTES = 16 * 1024 * 1024
+READ_BUFFER_BYTES = 1024 * 1024
+SHA256_HEADER = "x-amz-meta-sha256"
+# A short connect timeout and two quick retries: a dead store must fail the request (and let the task
+# retry later) within a second or so, not after minio's default five minutes.
+CONNECT_TIMEOUT_SECONDS = 5.0
+READ_TIMEOUT_SECONDS = 120.0
+RETRIES = 2
+_MISSING_CODES = frozenset({"NoSuchKey", "NoSuchBucket"})
+_TRANSIENT_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
+
+
+class S3BlobStore:
+    """Blobs as objects of one bucket; each object's SHA-256 is kept in its `x-amz-meta-sha256` metadata.
+
+    Nothing is sent at construction. The first `put` creates the bucket if it is missing (and then gives
+    it a lifecycle rule that expires leftovers under `.tmp/` after a day); reads of a bucket that does not
+    exist yet find nothing. Pass `region` to spare the client a bucket-location request.
+
+    Uploads stream through `.tmp/<uuid>` (a name no key can have) in 16 MiB parts while hashing; only a
+    verified upload is copied server-side to its key, and the temporary object is removed whatever
+    happens. Parts go one at a time, so memory per upload stays a few times the 16 MiB part size, whatever
+    the size of the stream. Connection failures, timeouts and 5xx answers raise BackendUnavailable; other
+    S3 errors (credentials, permissions) are configuration mistakes and propagate as minio's S3Error.
+    """
+
+    TEMP_PREFIX = ".tmp/"
+
+    def __init__(self, endpoint: str, access_key: str, secret_key: str, bucket: str, *, secure: bool,
+                 region: str | None = None) -> None:
+        check_bucket_name(bucket)  # a bad name is a configuration mistake: say so at start, not at first use
+        self.endpoint = endpoint
+        self.bucket = bucket
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT_SECONDS, read=READ_TIMEOUT_SECONDS),
+            maxsize=10,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+            retries=urllib3.Retry(total=RETRIES, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504],
+                                  respect_retry_after_header=False),
+        )
+        self._client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure,
+                             region=region, http_client=http)
+        self._bucket_ready = False
+
+    def __repr__(self) -> str:
+        return f"S3BlobStore({self.endpoint!r}, bucket={self.bucket!r})"
+
+    def put(self, key: str, stream: BinaryIO, *, sha256: str | None = None,
+            content_type: str = "application/octet-stream") -> BlobInfo:
+        """Streams `stream` to `key` with `content_type`, creating the bucket on first use.
+
+        With `sha256`: if the object already carries that hash, the stream is not read and nothing is sent;
+        if the stream hashes to anything else, BlobIntegrityError and nothing is stored. Without it, the new
+        content replaces what the key held unless it is the same. Safe to repeat.
+        Raises ValueError for an unsafe key, BackendUnavailable when the server does not answer.
+        """
+        check_key(key)
+        expected = sha256.lower() if sha256 is not None else None
+        with _backend_errors():
+            self._ensure_bucket()
+            if expected is not None:
+                stored = self._stat(key)
+                if stored is not None and stored.sha256 == expected:
+                    return stored
+            return self._upload(key, stream, expected, content_type)
+
+    def open(self, key: str) -> BinaryIO:
+        """A buffered stream of the object; closing it releases the connection. BlobMissing if there is none;
+        BackendUnavailable when the server does not answer, also in the middle of reading."""
+        check_key(key)
+        with _backend_errors():
+            try:
+                response = self._client.get_object(self.bucket, key)
+            except S3Error as exc:
+                if exc.code in _MISSING_CODES:
+                    raise BlobMissing(detail={"key": key}) from exc
+                raise
+        return io.BufferedReader(_ResponseReader(response), buffer_size=READ_BUFFER_BYTES)
+
+    def exists(self, key: str) -> bool:
+        """Raises BackendUnavailable when the server does not answer."""
+        check_key(key)
+        with _backend_errors():
+            return self._stat(key) is not None
+
+    def delete(self, key: str) -> None:
+        """Removes the object; a missing key (or bucket) is not an error. Safe to repeat.
+        Raises BackendUnavailable when the server does not answer."""
+        check_key(key)
+        with _backend_errors():
+            try:
+                self._client.remove_object(self.bucket, key)
+            except S3Error as exc:
+                if exc.code not in _MISSING_CODES:
+                    raise
+
+    def url(self, key: str, *, expires: timedelta, filename: str | None = None) -> str:
+        """A presigned GET address valid for `expires` (1 second to 7 days, else ValueError); with `filename`,
+        the download is an attachment of that name. Nothing checks that the object exists (the address
+        then answers 404). Without `region` the client asks the server for it once (BackendUnavailable)."""
+        check_key(key)
+        response_headers: DictType | None = None
+        if filename is not None:
+            response_headers = {"response-content-disposition": attachment_disposition(filename)}
+        with _backend_errors():
+            return self._client.presigned_get_object(self.bucket, key, expires=expires,
+                                                     response_headers=response_headers)
+
+    def _upload(self, key: str, stream: BinaryIO, expected: str | None, content_type: str) -> BlobInfo:
+        temp_key = f"{self.TEMP_PREFIX}{uuid.uuid4().hex}"
+        reader = _HashingReader(stream)
+        try:
+            # minio types its argument BinaryIO but only ever calls read(size). Parts go one at a time: when
+            # the stream fails, minio's parallel uploader aborts without stopping its threads (three leak per
+            # failed upload, blocked for ever) and while parts are still in flight.
+            self._client.put_object(self.bucket, temp_key, cast(BinaryIO, reader), length=-1, part_size=PART_BYTES,
+                                    content_type=content_type, num_parallel_uploads=1)
+            actual = reader.hexdigest()
+            if expected is not None and actual != expected:
+                raise BlobIntegrityError(detail={"key": key, "expected_sha256": expected, "actual_sha256": actual})
+            stored = self._stat(key)
+            if stored is None or stored.sha256 != actual:
+                self._client.copy_object(self.bucket, key, CopySource(self.bucket, temp_key),
+                                         metadata={"Content-Type": content_type, SHA256_HEADER: actual},
+                                         metadata_directive=REPLACE)
+        finally:
+            self._remove_temporary(temp_key)
+        return BlobInfo(key=key, size=reader.size, sha256=actual)
+
+    def _stat(self, key: str) -> BlobInfo | None:
+        try:
+            stat = self._client.stat_object(self.bucket, key)
+        except S3Error as exc:
+            if exc.code in _MISSING_CODES:
+                return None
+            raise
+        sha256 = (stat.metadata or {}).get(SHA256_HEADER) or ""
+        return BlobInfo(key=key, size=stat.size or 0, sha256=str(sha256).lower())
+
+    def _remove_temporary(self, temp_key: str) -> None:
+        try:
+            self._client.remove_object(self.bucket, temp_key)
+        except (S3Error, ServerError, InvalidResponseError, HTTPError):
+            # Not worth failing for: the bucket's lifecycle rule expires what is left under .tmp/.
+            log.warning("could not remove the temporary upload %s/%s", self.bucket, temp_key, exc_info=True)
+
+    def _ensure_bucket(self) -> None:
+        if self._bucket_ready:
+            return
+        if not self._client.bucket_exists(self.bucket):
+            try:
+                self._client.make_bucket(self.bucket)
+            except S3Error as exc:
+                if exc.code != "BucketAlreadyOwnedByYou":  # another process created it just now
+                    raise
+            else:
+                self._expire_temporary_uploads()
+        self._bucket_ready = True
+
+    def _expire_temporary_uploads(self) -> None:
+        """Uploads cut short by a killed process leave objects under .tmp/ (or unfinished multipart uploads)."""
+        rule = Rule(ENABLED, rule_filter=Filter(prefix=self.TEMP_PREFIX), rule_id="hoso-expire-temporary-uploads",
+                    expiration=Expiration(days=1),
+                    abort_incomplete_multipart_upload=AbortIncompleteMultipartUpload(days_after_initiation=1))
+        try:
+            self._client.set_bucket_lifecycle(self.bucket, LifecycleConfig([rule]))
+        except S3Error:
+            log.warning("bucket %s: lifecycle rules not supported; leftovers under %s stay until removed",
+                        self.bucket, self.TEMP_PREFIX, exc_info=True)
+
+
+@contextmanager
+def _backend_errors() -> Iterator[None]:
+    """Turns "the server does not answer" into BackendUnavailable (worth retrying); the rest goes through."""
+    try:
+        yield
+    except S3Error as exc:
+        if exc.response.status >= 500 or exc.code in _TRANSIENT_CODES:
+            raise BackendUnavailable() from exc
+        raise
+    except InvalidResponseError as exc:
+        # A non-S3 answer, typically a proxy's HTML error page; minio keeps its status private.
+        status = getattr(exc, "_code", 0)
+        if isinstance(status, int) and status >= 500:
+            raise BackendUnavailable() from exc
+        raise
+    except (ServerError, HTTPError) as exc:
+        raise BackendUnavailable() from exc
+
+
+class _HashingReader:
+    """Hands minio the stream while hashing and counting what passes through."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        # minio concatenates what each read returns into a part; returning all `size` bytes at once keeps
+        # that to one copy per part instead of one per small chunk of a slow stream.
+        chunks: list[bytes] = []
+        wanted = size
+        while wanted != 0:
+            chunk = self._stream.read(READ_BUFFER_BYTES if wanted < 0 else wanted)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if wanted > 0:
+                wanted -= len(chunk)
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        self._digest.update(data)
+        self.size += len(data)
+        return data
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+class _ResponseReader(io.RawIOBase):
+    """An object's body as a raw stream; closing it gives the connection back to the pool."""
+
+    def __init__(self, response: BaseHTTPResponse) -> None:
+        super().__init__()
+        self._response = response
+        self._drained = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        with _backend_errors():
+            data = self._response.read(len(view))
+        view[: len(data)] = data
+        if not data and len(view):
+            self._drained = True
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                if not self._drained:  # unread body: the connection cannot serve another request
+                    self._response.close()
+            finally:
+                self._response.release_conn()
+        super().close()
