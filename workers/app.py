@@ -20,11 +20,12 @@ def broker_for(settings: Settings) -> tuple[str, dict[str, Any]]:
     if settings.celery_broker_url:
         return settings.celery_broker_url, {}
     folder = (settings.data_dir / "queue").resolve()
-    processed = folder / "processed"
-    processed.mkdir(parents=True, exist_ok=True)
+    processed, control = folder / "processed", folder / "control"
+    for path in (processed, control):
+        path.mkdir(parents=True, exist_ok=True)
     return "filesystem://", {"data_folder_in": str(folder), "data_folder_out": str(folder),
-                             "processed_folder": str(processed), "store_processed": False,
-                             "polling_interval": 0.5}
+                             "processed_folder": str(processed), "control_folder": str(control),
+                             "store_processed": False, "polling_interval": 0.5}
 
 
 def create_celery(settings: Settings) -> Celery:
