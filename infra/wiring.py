@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from infra.security import Argon2Hasher, TokenService
 from infra.settings import Settings
+from infra.task_queue import CeleryTaskQueue
 from records.blobs import BlobStore
 from records.calendar import WorkingCalendar
 from records.clock import Clock, SystemClock
+from records.tasks import TaskQueue
 from storage.blobs import LocalBlobStore, S3BlobStore
 from storage.db import make_engine, make_session_factory
 from storage.uow import SqlUnitOfWork
@@ -40,6 +42,7 @@ class Backends:
     hasher: Argon2Hasher
     tokens: TokenService
     blobs: BlobStore
+    tasks: TaskQueue
     clock: Clock = field(default_factory=SystemClock)
 
     def uow(self) -> SqlUnitOfWork:
@@ -60,4 +63,5 @@ def build_backends(settings: Settings) -> Backends:
         hasher=Argon2Hasher(),
         tokens=TokenService(settings.signing_key(), timedelta(minutes=settings.access_token_minutes)),
         blobs=build_blob_store(settings),
+        tasks=CeleryTaskQueue(settings),
     )

@@ -4,28 +4,15 @@ production uses Redis. Backends are built once per worker process, on first use,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
 
 from infra.settings import Settings
+from infra.task_queue import DEFAULT_QUEUE, INDEX_QUEUE, OCR_QUEUE, broker_for
 from infra.wiring import Backends, build_backends
 
 DEADLINE_SCAN_MINUTES = 10
-
-
-def broker_for(settings: Settings) -> tuple[str, dict[str, Any]]:
-    """The broker URL and transport options: Redis when configured, else a folder of message files."""
-    if settings.celery_broker_url:
-        return settings.celery_broker_url, {}
-    folder = (settings.data_dir / "queue").resolve()
-    processed, control = folder / "processed", folder / "control"
-    for path in (processed, control):
-        path.mkdir(parents=True, exist_ok=True)
-    return "filesystem://", {"data_folder_in": str(folder), "data_folder_out": str(folder),
-                             "processed_folder": str(processed), "control_folder": str(control),
-                             "store_processed": False, "polling_interval": 0.5}
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -41,7 +28,8 @@ def create_celery(settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_default_queue="default",
+        task_default_queue=DEFAULT_QUEUE,
+        task_routes={"hoso.process_document": {"queue": OCR_QUEUE}, "hoso.index_dossier": {"queue": INDEX_QUEUE}},
         timezone="Asia/Ho_Chi_Minh",
         enable_utc=True,
         beat_schedule={

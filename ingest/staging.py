@@ -1,0 +1,52 @@
+"""Staging an upload: stream it to a local file while hashing, and identify it from its first bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from ingest.sniff import SNIFF_BYTES, sniff_upload
+from records.errors import DomainError
+from records.services.documents import StagedUpload
+
+CHUNK_BYTES = 1024 * 1024
+
+
+class UploadTooLarge(DomainError):
+    code = "file_too_large"
+    message_vi = "Tệp tải lên vượt quá dung lượng cho phép."
+    message_en = "The uploaded file is larger than allowed."
+
+
+def stage_upload(source: BinaryIO, filename: str, *, directory: Path, max_bytes: int) -> StagedUpload:
+    """Copies `source` into a new file under `directory`, 1 MiB at a time (memory does not grow with size).
+
+    Raises the ingest.sniff errors (empty, unsupported or mislabelled file, bad name) before copying
+    anything, and UploadTooLarge past `max_bytes`; on any error no staged file is left behind.
+    The caller removes the staged file once the upload is registered.
+    """
+    head = source.read(SNIFF_BYTES)
+    sniffed = sniff_upload(head, filename)
+    directory.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    fd, name = tempfile.mkstemp(prefix="upload-", dir=directory)
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as target:
+            chunk = head
+            while chunk:
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UploadTooLarge(detail={"max_bytes": max_bytes})
+                digest.update(chunk)
+                target.write(chunk)
+                chunk = source.read(CHUNK_BYTES)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return StagedUpload(path=path, sha256=digest.hexdigest(), size_bytes=size, media_type=sniffed.media_type,
+                        filename=sniffed.display_name)
