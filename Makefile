@@ -73,6 +73,8 @@ test: system-deps venv services-up lint typecheck check-imports
 
 bench: system-deps venv services-up
 	$(PY) -m bench.transitions
+	$(PY) -m bench.ocr
+	$(PY) -m bench.search
 
 clean:
 	rm -rf $(STAMPS) var .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.routes import agencies, alerts, auth, dossiers, health, procedures, stats, users
+from api.routes import agencies, alerts, auth, documents, dossiers, health, procedures, search, stats, users
 from infra.settings import Settings
 from infra.wiring import Backends, build_backends
 
@@ -22,7 +22,7 @@ API_PREFIX = "/api/v1"
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for module in (auth, agencies, procedures, dossiers, alerts, stats, users):
+    for module in (auth, agencies, procedures, dossiers, documents, search, alerts, stats, users):
         router.include_router(module.router)
     return router
 

@@ -57,6 +57,9 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (PreconditionRequired, 428),
 ]
 
+# A few codes have a more precise HTTP status than their error class.
+STATUS_BY_CODE: dict[str, int] = {"unsupported_type": 415, "file_too_large": 413, "backend_unavailable": 503}
+
 _HTTP_CODES = {
     404: ("not_found", "Không tìm thấy địa chỉ này.", "No such address."),
     405: ("method_not_allowed", "Phương thức không được hỗ trợ.", "Method not allowed."),
@@ -82,6 +85,8 @@ def error_response(request: Request, status: int, code: str, message_vi: str, me
 
 
 def status_for(exc: DomainError) -> int:
+    if exc.code in STATUS_BY_CODE:
+        return STATUS_BY_CODE[exc.code]
     for error_type, status in STATUS_BY_ERROR:
         if isinstance(exc, error_type):
             return status

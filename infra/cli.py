@@ -156,6 +156,18 @@ def cmd_scan_deadlines(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reindex(settings: Settings, _args: argparse.Namespace) -> int:
+    from records.services.search import reindex_all
+
+    backends = build_backends(settings)
+    try:
+        count = reindex_all(uow=backends.uow(), index=backends.search)
+    finally:
+        backends.close()
+    print(f"Đã lập chỉ mục lại / reindexed: {count} hồ sơ")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hoso", description="hoso — hồ sơ một cửa / one-stop dossier records")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -168,9 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     worker = sub.add_parser("worker", help="run a background worker (Celery)")
     worker.add_argument("--beat", action="store_true", help="also run the periodic schedule (one worker only)")
-    worker.add_argument("--queues", default="default")
+    worker.add_argument("--queues", default="default,ocr,index",
+                        help="comma-separated: default (schedules), ocr (extraction and OCR), index (search)")
     worker.add_argument("--concurrency", type=int, default=2)
     worker.set_defaults(func=cmd_worker)
+    reindex = sub.add_parser("reindex", help="rebuild the search index from the database and stored texts")
+    reindex.set_defaults(func=cmd_reindex)
     scan = sub.add_parser("scan-deadlines", help="raise due-soon and overdue alerts now")
     scan.set_defaults(func=cmd_scan_deadlines)
     admin = sub.add_parser("create-admin", help="create the first administrator")

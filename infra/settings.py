@@ -7,6 +7,7 @@ import secrets
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,13 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     s3_region: str | None = None
     max_upload_bytes: int = Field(default=2 * 1024**3, ge=1024)
+    # Search: the embedded tantivy index in data_dir/search, or Elasticsearch when a URL is set.
+    es_url: str = ""
+    es_index: str = "hoso-dossiers"
+    # Background jobs: "celery" (a worker; embedded: started by `hoso serve`) or "inline" (run at once).
+    tasks: Literal["celery", "inline"] = "celery"
+    # Re-index a dossier after every move (keeps the state filter exact) or only on transfers and uploads.
+    index_on_every_move: bool = True
     log_level: str = "INFO"
 
     @field_validator("national_day_extra")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,7 +15,9 @@ from infra.task_queue import CeleryTaskQueue
 from records.blobs import BlobStore
 from records.calendar import WorkingCalendar
 from records.clock import Clock, SystemClock
+from records.search import SearchIndex
 from records.tasks import TaskQueue
+from search.tantivy_index import TantivyIndex
 from storage.blobs import LocalBlobStore, S3BlobStore
 from storage.db import make_engine, make_session_factory
 from storage.uow import SqlUnitOfWork
@@ -25,6 +28,14 @@ def build_blob_store(settings: Settings) -> BlobStore:
         return S3BlobStore(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_bucket,
                            secure=settings.s3_secure, region=settings.s3_region)
     return LocalBlobStore((settings.data_dir / "blobs").resolve())
+
+
+def build_search_index(settings: Settings) -> SearchIndex:
+    if settings.es_url:
+        from search.elastic_index import ElasticsearchIndex
+
+        return ElasticsearchIndex(settings.es_url, settings.es_index)
+    return TantivyIndex((settings.data_dir / "search").resolve())
 
 
 def build_calendar(settings: Settings) -> WorkingCalendar:
@@ -43,7 +54,9 @@ class Backends:
     tokens: TokenService
     blobs: BlobStore
     tasks: TaskQueue
+    search: SearchIndex
     clock: Clock = field(default_factory=SystemClock)
+    recognizer: Any = None  # built by the worker on first use (infra.jobs.recognizer_for)
 
     def uow(self) -> SqlUnitOfWork:
         """A fresh unit of work; one per request or task, never shared between threads."""
@@ -55,7 +68,7 @@ class Backends:
 
 def build_backends(settings: Settings) -> Backends:
     engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
-    return Backends(
+    backends = Backends(
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
@@ -64,4 +77,10 @@ def build_backends(settings: Settings) -> Backends:
         tokens=TokenService(settings.signing_key(), timedelta(minutes=settings.access_token_minutes)),
         blobs=build_blob_store(settings),
         tasks=CeleryTaskQueue(settings),
+        search=build_search_index(settings),
     )
+    if settings.tasks == "inline":
+        from infra.jobs import InlineTaskQueue
+
+        backends.tasks = InlineTaskQueue(backends)
+    return backends

@@ -18,11 +18,13 @@ from sqlalchemy.orm import sessionmaker
 
 from api.app import create_app
 from infra.demo import load_demo
+from infra.jobs import InlineTaskQueue
 from infra.settings import Settings
 from infra.wiring import Backends, build_backends
 from records.access import Principal
 from records.clock import FixedClock
 from records.services.catalogue import load_principal
+from search.tantivy_index import TantivyIndex
 from tests.support.databases import fresh_database
 from tests.support.factories import MONDAY_9AM
 
@@ -37,7 +39,7 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     """A migrated database with the demo reference data, shared by the session (one per backend)."""
     directory: Path = tmp_path_factory.mktemp(f"db-{request.param}")
     with fresh_database(request.param, directory) as url:
-        settings = Settings(database_url=url, data_dir=directory, secret_key=TEST_SECRET)
+        settings = Settings(database_url=url, data_dir=directory, secret_key=TEST_SECRET, tasks="inline")
         built = build_backends(settings)
         load_demo(built, password=DEMO_PASSWORD, with_dossiers=False)
         yield built
@@ -52,7 +54,9 @@ def backends(database: Backends) -> Iterator[Backends]:
     outer = connection.begin()
     factory = sessionmaker(bind=connection, expire_on_commit=False, autoflush=False,
                            join_transaction_mode="create_savepoint")
-    yield replace(database, session_factory=factory, clock=FixedClock(MONDAY_9AM))
+    scoped = replace(database, session_factory=factory, clock=FixedClock(MONDAY_9AM), search=TantivyIndex(None))
+    scoped.tasks = InlineTaskQueue(scoped)  # jobs run at once, inside the test's transaction
+    yield scoped
     outer.rollback()
     connection.close()
 

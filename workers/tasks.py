@@ -1,4 +1,4 @@
-"""Thin tasks: JSON arguments, one use case each, a small result. Transient database errors are retried."""
+"""Thin tasks: JSON arguments (ids), one use case each, a small result. Transient errors are retried."""
 
 from __future__ import annotations
 
@@ -7,20 +7,33 @@ import logging
 from celery import Celery
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from records.blobs import BackendUnavailable
 from records.services.alerts import scan_deadlines
 
 log = logging.getLogger("hoso.workers")
-TRANSIENT = (OperationalError, InterfaceError)
+TRANSIENT = (OperationalError, InterfaceError, BackendUnavailable)
+RETRY = {"acks_late": True, "autoretry_for": TRANSIENT, "retry_backoff": True, "retry_jitter": True,
+         "max_retries": 8}
 
 
 def register(app: Celery) -> None:
+    from infra.jobs import index_dossier_job, process_document_job
     from workers.app import backends_of
 
-    @app.task(name="hoso.scan_deadlines", acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True,
-              retry_jitter=True, max_retries=5)
+    @app.task(name="hoso.scan_deadlines", **RETRY)
     def scan_deadlines_task() -> dict[str, int]:
         """Raises due-soon and overdue alerts. Safe to run twice: alerts are kept once per due date."""
         backends = backends_of(app)
         raised = scan_deadlines(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar)
         log.info("deadline scan raised %d alerts", raised)
         return {"raised": raised}
+
+    @app.task(name="hoso.process_document", **RETRY)
+    def process_document_task(document_id: str) -> dict[str, str]:
+        """Text layer, OCR, PDF/A and thumbnails for one document; then its dossier goes to indexing."""
+        return {"status": process_document_job(backends_of(app), document_id).value}
+
+    @app.task(name="hoso.index_dossier", **RETRY)
+    def index_dossier_task(dossier_code: str) -> dict[str, int]:
+        """Brings one dossier's search entry up to date. Safe to repeat."""
+        return {"documents_indexed": index_dossier_job(backends_of(app), dossier_code)}

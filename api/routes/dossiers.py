@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import Response as RawResponse
 
-from api.deps import CalendarDep, ClockDep, CurrentUser, IfMatchVersion, UowDep, etag
+from api.deps import BackendsDep, CalendarDep, ClockDep, CurrentUser, IfMatchVersion, UowDep, etag
 from api.errors import ERROR_RESPONSES, wants_english
 from api.reports.control_slip_pdf import render_control_slip_pdf
 from api.schemas.dossiers import (
@@ -96,11 +96,14 @@ def read_dossier(code: str, response: Response, uow: UowDep, clock: ClockDep, ca
 
 @router.post("/{code}/transitions", response_model=DossierPublic, summary="Chuyển trạng thái hồ sơ",
              description="Send `If-Match` with the ETag you read: a stale version gets 412 and nothing changes.")
-def create_transition(code: str, body: TransitionCreate, response: Response, uow: UowDep, clock: ClockDep,
-                      calendar: CalendarDep, user: CurrentUser, expected_version: IfMatchVersion) -> DossierPublic:
+def create_transition(code: str, body: TransitionCreate, response: Response, backends: BackendsDep, uow: UowDep,
+                      clock: ClockDep, calendar: CalendarDep, user: CurrentUser,
+                      expected_version: IfMatchVersion) -> DossierPublic:
     dossier, _event = transition_dossier(uow=uow, clock=clock, calendar=calendar, actor=user, code=code,
                                          to=body.to, note=body.note, target_agency_code=body.target_agency_code,
                                          expected_version=expected_version)
+    if body.to is DossierState.TRANSFERRED or backends.settings.index_on_every_move:
+        backends.tasks.index_dossier(code)  # the new holder must find it; states are a search filter too
     response.headers["ETag"] = etag(dossier.version)
     return _public(dossier, clock, calendar, user)
 

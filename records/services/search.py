@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from records.access import Principal, visible_agencies
-from records.documents import DocumentStatus
 from records.errors import ValidationFailed
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
 from records.search import (
@@ -32,7 +31,7 @@ def index_entry(uow: UnitOfWork, dossier_code: str) -> DossierIndexEntry | None:
     agency = uow.agencies.get(dossier.receiving_agency_code)
     documents = []
     for document in uow.documents.list_for_dossier(dossier_code):
-        pages = uow.documents.pages(document.id) if document.status is DocumentStatus.INDEXED else []
+        pages = uow.documents.pages(document.id)  # stored once extracted, searchable from then on
         meta = document.metadata
         documents.append(IndexedDocument(
             document_id=document.id, document_type=document.document_type.value, title=document.title,

@@ -1,0 +1,139 @@
+"""Documents: upload to a dossier (streamed), then metadata, original, searchable PDF, text, retry."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi.responses import RedirectResponse, StreamingResponse
+
+from api.deps import BackendsDep, ClockDep, CurrentUser, UowDep
+from api.errors import ERROR_RESPONSES
+from api.schemas.documents import DocumentPublic, DocumentsPublic, DocumentText, PagePublic
+from ingest.staging import stage_upload
+from records.blobs import derived_key, original_key
+from records.documents import DocumentMetadata
+from records.errors import Conflict, NotFound
+from records.procedures import DocumentType
+from records.services.documents import (
+    document_pages,
+    get_document,
+    list_documents,
+    register_document,
+    retry_document,
+)
+from storage.blobs import attachment_disposition
+
+router = APIRouter(tags=["documents"], responses=ERROR_RESPONSES)
+DOWNLOAD_LINK_LIFETIME = timedelta(minutes=10)
+SEARCHABLE_PDF = "searchable.pdf"
+
+
+@router.post("/dossiers/{code}/documents", response_model=DocumentPublic, status_code=202,
+             summary="Tải tài liệu lên hồ sơ",
+             description="Multipart upload, streamed to storage. PDF, multi-page TIFF, JPEG or PNG, identified "
+                         "from the bytes. 202 with the document and its status (queued → extracting → ocr → "
+                         "indexed, or failed with a reason). The same content twice in one dossier: 409 "
+                         "`duplicate_document` with the existing document's id.")
+def upload_document(
+    code: str, response: Response, backends: BackendsDep, uow: UowDep, clock: ClockDep, user: CurrentUser,
+    file: Annotated[UploadFile, File(description="the scan or born-digital file")],
+    document_type: Annotated[DocumentType, Form()] = DocumentType.OTHER,
+    title: Annotated[str, Form(max_length=500)] = "",
+    number_notation: Annotated[str | None, Form(max_length=100)] = None,
+    issuing_organ: Annotated[str | None, Form(max_length=300)] = None,
+    issued_date: Annotated[date | None, Form()] = None,
+    signer: Annotated[str | None, Form(max_length=200)] = None,
+    subject: Annotated[str | None, Form(max_length=2000)] = None,
+) -> DocumentPublic:
+    staged = stage_upload(file.file, file.filename or "", directory=backends.settings.data_dir / "staging",
+                          max_bytes=backends.settings.max_upload_bytes)
+    try:
+        registered = register_document(
+            uow=uow, blobs=backends.blobs, clock=clock, actor=user, dossier_code=code, upload=staged,
+            document_type=document_type, title=title,
+            metadata=DocumentMetadata(number_notation=number_notation, issuing_organ=issuing_organ,
+                                      issued_date=issued_date, signer=signer, subject=subject))
+    finally:
+        staged.path.unlink(missing_ok=True)
+    if registered.duplicate:
+        raise Conflict("Hồ sơ đã có tài liệu với nội dung này; không lưu lại lần nữa.",
+                       "The dossier already holds this content; it was not stored again.",
+                       code="duplicate_document", detail={"document_id": registered.document.id})
+    backends.tasks.process_document(registered.document.id)
+    response.headers["Location"] = f"/api/v1/documents/{registered.document.id}"
+    return DocumentPublic.of(registered.document)
+
+
+@router.get("/dossiers/{code}/documents", response_model=DocumentsPublic, summary="Tài liệu của hồ sơ")
+def read_documents(code: str, uow: UowDep, user: CurrentUser) -> DocumentsPublic:
+    documents = list_documents(uow=uow, actor=user, dossier_code=code)
+    return DocumentsPublic(data=[DocumentPublic.of(d) for d in documents], count=len(documents))
+
+
+@router.get("/documents/{document_id}", response_model=DocumentPublic, summary="Thông tin và trạng thái tài liệu")
+def read_document(document_id: str, uow: UowDep, user: CurrentUser) -> DocumentPublic:
+    return DocumentPublic.of(get_document(uow=uow, actor=user, document_id=document_id))
+
+
+def _download(backends: BackendsDep, key: str, filename: str, media_type: str) -> Response:
+    url = backends.blobs.url(key, expires=DOWNLOAD_LINK_LIFETIME, filename=filename)
+    if url is not None:
+        return RedirectResponse(url, status_code=307)
+    stream = backends.blobs.open(key)
+
+    def chunks() -> object:
+        with stream:
+            while chunk := stream.read(1024 * 1024):
+                yield chunk
+
+    return StreamingResponse(chunks(), media_type=media_type,  # type: ignore[arg-type]
+                             headers={"Content-Disposition": attachment_disposition(filename)})
+
+
+@router.get("/documents/{document_id}/original", summary="Tải bản gốc",
+            responses={200: {"content": {"application/octet-stream": {}}}, 307: {"description": "S3 link"}})
+def read_original(document_id: str, backends: BackendsDep, uow: UowDep, user: CurrentUser) -> Response:
+    document = get_document(uow=uow, actor=user, document_id=document_id)
+    return _download(backends, original_key(document.sha256), document.filename, document.media_type)
+
+
+@router.get("/documents/{document_id}/searchable.pdf", summary="Bản PDF/A có lớp văn bản tìm kiếm được",
+            responses={200: {"content": {"application/pdf": {}}}})
+def read_searchable_pdf(document_id: str, backends: BackendsDep, uow: UowDep, user: CurrentUser) -> Response:
+    document = get_document(uow=uow, actor=user, document_id=document_id)
+    if not document.has_searchable_pdf:
+        raise NotFound("Tài liệu chưa có bản PDF tìm kiếm được.", "The document has no searchable PDF (yet).",
+                       code="searchable_pdf_not_ready", detail={"status": document.status.value})
+    stem = document.filename.rsplit(".", 1)[0]
+    return _download(backends, derived_key(document.sha256, SEARCHABLE_PDF), f"{stem}.pdf", "application/pdf")
+
+
+@router.get("/documents/{document_id}/pages/{page_number}/thumbnail.png", summary="Ảnh thu nhỏ một trang",
+            responses={200: {"content": {"image/png": {}}}})
+def read_thumbnail(document_id: str, page_number: int, backends: BackendsDep, uow: UowDep,
+                   user: CurrentUser) -> Response:
+    document = get_document(uow=uow, actor=user, document_id=document_id)
+    if document.page_count is None or not 1 <= page_number <= document.page_count:
+        raise NotFound("Không có trang này.", "No such page.", code="page_not_found",
+                       detail={"page_number": page_number, "page_count": document.page_count})
+    with backends.blobs.open(derived_key(document.sha256, f"page-{page_number:04d}.png")) as stream:
+        return Response(stream.read(), media_type="image/png")
+
+
+@router.get("/documents/{document_id}/text", response_model=DocumentText, summary="Văn bản từng trang")
+def read_text(document_id: str, uow: UowDep, user: CurrentUser) -> DocumentText:
+    document, pages = document_pages(uow=uow, actor=user, document_id=document_id)
+    return DocumentText(document_id=document.id, status=document.status, pages=[PagePublic.of(p) for p in pages])
+
+
+@router.post("/documents/{document_id}/retry", response_model=DocumentPublic, status_code=202,
+             summary="Xử lý lại tài liệu bị lỗi")
+def retry(document_id: str, backends: BackendsDep, uow: UowDep, clock: ClockDep, user: CurrentUser) -> DocumentPublic:
+    document = retry_document(uow=uow, clock=clock, actor=user, document_id=document_id)
+    backends.tasks.process_document(document.id)
+    return DocumentPublic.of(document)
+
+
+

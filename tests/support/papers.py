@@ -1,0 +1,31 @@
+"""Real papers for tests: born-digital Vietnamese PDFs made here, and scans from ../shared/corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian fonts-dejavu-core (make installs it)
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+
+
+def born_digital_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF with a real text layer: each page's lines in DejaVu Sans (Vietnamese diacritics intact)."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", fname=str(FONT))
+    pdf.set_font("DejaVu", size=12)
+    for lines in pages:
+        pdf.add_page()
+        for line in lines:
+            pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def corpus_scan(name: str = "dev-0001") -> tuple[bytes, str]:
+    """A scanned page from the shared OCR corpus and its ground-truth text."""
+    scan = CORPUS / "ocr" / "dev" / "scans" / f"{name}.pdf"
+    if not scan.exists():
+        pytest.fail(f"the shared corpus is missing: {scan} (CI puts shared/ beside the clone)")
+    return scan.read_bytes(), (CORPUS / "ocr" / "dev" / "gt" / f"{name}.txt").read_text(encoding="utf-8")
