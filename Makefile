@@ -75,6 +75,7 @@ bench: system-deps venv services-up
 	$(PY) -m bench.transitions
 	$(PY) -m bench.ocr
 	$(PY) -m bench.search
+	$(PY) -m bench.upload_memory
 
 clean:
 	rm -rf $(STAMPS) var .pytest_cache .mypy_cache .ruff_cache
