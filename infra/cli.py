@@ -9,14 +9,25 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from infra.settings import Settings
-from infra.wiring import build_backends
+from infra.wiring import Backends, build_backends
 from records.access import Role
 from records.errors import DomainError
 from storage.migrate import upgrade
+
+
+@contextmanager
+def _opened(settings: Settings) -> Iterator[Backends]:
+    """The backends for one command, closed afterwards."""
+    backends = build_backends(settings)
+    try:
+        yield backends
+    finally:
+        backends.close()
 
 
 def _migrate(settings: Settings) -> None:
@@ -35,8 +46,7 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
 
     password = args.password or os.environ.get("HOSO_ADMIN_PASSWORD") or getpass.getpass("Mật khẩu / password: ")
     _migrate(settings)
-    backends = build_backends(settings)
-    try:
+    with _opened(settings) as backends:
         with backends.uow() as uow:
             agency_known = uow.agencies.get(args.agency_code) is not None
         if not agency_known:
@@ -49,8 +59,6 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
         user = create_user(uow=backends.uow(), hasher=backends.hasher, username=args.username,
                            full_name=args.full_name, agency_code=args.agency_code, roles=[Role.ADMIN],
                            password=password)
-    finally:
-        backends.close()
     print(f"Đã tạo quản trị viên / admin created: {user.username} @ {user.agency_code}")
     return 0
 
@@ -59,11 +67,8 @@ def cmd_load_demo(settings: Settings, args: argparse.Namespace) -> int:
     from infra.demo import DEMO_PASSWORD, load_demo
 
     _migrate(settings)
-    backends = build_backends(settings)
-    try:
+    with _opened(settings) as backends:
         summary = load_demo(backends, with_dossiers=not args.no_dossiers)
-    finally:
-        backends.close()
     print(f"Dữ liệu mẫu / demo data: {summary.agencies} cơ quan, {summary.procedures} thủ tục, "
           f"{summary.users_created} tài khoản mới, {summary.dossiers_created} hồ sơ mẫu. "
           f"Mật khẩu chung / shared password: {DEMO_PASSWORD}")
@@ -77,14 +82,11 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
     items = json.loads(Path(args.file).read_text(encoding="utf-8"))
     _migrate(settings)
-    backends = build_backends(settings)
-    try:
+    with _opened(settings) as backends:
         if args.command == "import-agencies":
             count = import_agencies(uow=backends.uow(), agencies=[agency_from_dict(a) for a in items])
         else:
             count = import_procedures(uow=backends.uow(), procedures=[procedure_from_dict(p) for p in items])
-    finally:
-        backends.close()
     print(f"Đã nhập / imported: {count}")
     return 0
 
@@ -93,11 +95,8 @@ def cmd_export_procedures(settings: Settings, _args: argparse.Namespace) -> int:
     from records.procedures import procedure_to_dict
     from records.services.catalogue import list_procedures
 
-    backends = build_backends(settings)
-    try:
+    with _opened(settings) as backends:
         items = [procedure_to_dict(p) for p in list_procedures(uow=backends.uow())]
-    finally:
-        backends.close()
     json.dump(items, sys.stdout, ensure_ascii=False, indent=2)
     print()
     return 0
@@ -147,11 +146,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_scan_deadlines(settings: Settings, _args: argparse.Namespace) -> int:
     from records.services.alerts import scan_deadlines
 
-    backends = build_backends(settings)
-    try:
+    with _opened(settings) as backends:
         raised = scan_deadlines(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar)
-    finally:
-        backends.close()
     print(f"Cảnh báo mới / new alerts: {raised}")
     return 0
 
@@ -159,11 +155,8 @@ def cmd_scan_deadlines(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_reindex(settings: Settings, _args: argparse.Namespace) -> int:
     from records.services.search import reindex_all
 
-    backends = build_backends(settings)
-    try:
+    with _opened(settings) as backends:
         count = reindex_all(uow=backends.uow(), index=backends.search)
-    finally:
-        backends.close()
     print(f"Đã lập chỉ mục lại / reindexed: {count} hồ sơ")
     return 0
 

@@ -20,6 +20,7 @@ from records.ports import DossierFilters
 from records.procedures import procedure_from_dict
 from records.services.catalogue import create_user, import_agencies, import_procedures, load_principal
 from records.services.dossiers import list_dossiers, receive_dossier, transition_dossier
+from records.services.search import reindex_all
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DEMO_PASSWORD = "hoso-demo-2025"
@@ -61,6 +62,8 @@ def load_demo(backends: Backends, *, password: str = DEMO_PASSWORD, with_dossier
                         roles=[Role(r) for r in user["roles"]], password=password)
             created += 1
     dossiers = load_demo_dossiers(backends) if with_dossiers else 0
+    if dossiers:
+        reindex_all(uow=backends.uow(), index=backends.search)  # so that search finds them from the start
     return DemoSummary(agencies, procedures, created, dossiers)
 
 
