@@ -58,10 +58,11 @@ async function errorFrom(response) {
 
 /**
  * One request. Returns {data, etag, response}. `query` values that are empty are left out; arrays repeat
- * the parameter. Throws ApiError (network failures become code "network_error").
+ * the parameter. Body: `json` (an object), `form` (url-encoded) or `multipart` (a FormData, for uploads).
+ * `raw` answers a Blob. Throws ApiError (network failures become code "network_error").
  */
 export async function request(path, { method = "GET", query = null, json = undefined, form = null,
-                                      headers = {}, raw = false, auth = true } = {}) {
+                                      multipart = null, headers = {}, raw = false, auth = true } = {}) {
   const url = new URL(BASE + path, window.location.origin);
   for (const [name, value] of Object.entries(query || {})) {
     const values = Array.isArray(value) ? value : [value];
@@ -78,6 +79,8 @@ export async function request(path, { method = "GET", query = null, json = undef
     body = JSON.stringify(json);
   } else if (form) {
     body = new URLSearchParams(form);
+  } else if (multipart) {
+    body = multipart; // a FormData: the browser sets the multipart Content-Type with its boundary
   }
   let response;
   try {

@@ -1,5 +1,6 @@
 // hoso officers' UI: start-up, session, header and hash routing.
-// Routes: #/dossiers  #/intake  #/dossiers/<code>  #/late  #/stats   (query after "?", e.g. #/dossiers?state=processing)
+// Routes: #/dossiers  #/intake  #/dossiers/<code>  #/search  #/late  #/stats
+// (query after "?", e.g. #/dossiers?state=processing, #/search?q=..., #/dossiers/<code>?doc=<id>&page=3)
 
 import * as api from "./api.js";
 import { h, clear, errorBox, heading, notice } from "./dom.js";
@@ -8,6 +9,7 @@ import { renderLogin } from "./views/login.js";
 import { renderDossierList } from "./views/dossiers.js";
 import { renderIntake } from "./views/intake.js";
 import { renderDossierDetail } from "./views/detail.js";
+import { renderSearch } from "./views/search.js";
 import { renderLate } from "./views/late.js";
 import { renderStats } from "./views/stats.js";
 
@@ -16,17 +18,32 @@ const main = document.getElementById("main");
 
 const session = { me: null, agencyName: "" };
 let renderCount = 0; // bumped on every render; a view whose number is old stops touching the page
+let leaveHandlers = []; // what the current view asked to run when it is left (stop timers, revoke object URLs)
+
+function leaveView() {
+  const handlers = leaveHandlers;
+  leaveHandlers = [];
+  for (const handler of handlers) {
+    try {
+      handler();
+    } catch (_ignored) {
+      // one view's clean-up failing must not stop the next view
+    }
+  }
+}
 
 const ROUTES = [
   { pattern: /^\/dossiers$/, nav: "dossiers", render: (ctx) => renderDossierList(ctx) },
   { pattern: /^\/intake$/, nav: "intake", render: (ctx) => renderIntake(ctx) },
   { pattern: /^\/dossiers\/([^/]+)$/, nav: "dossiers", render: (ctx) => renderDossierDetail(ctx) },
+  { pattern: /^\/search$/, nav: "search", render: (ctx) => renderSearch(ctx) },
   { pattern: /^\/late$/, nav: "late", render: (ctx) => renderLate(ctx) },
   { pattern: /^\/stats$/, nav: "stats", render: (ctx) => renderStats(ctx) },
 ];
 
 const navItems = () => [
   ["dossiers", "#/dossiers", t("nav.dossiers")],
+  ["search", "#/search", t("nav.search")],
   ["intake", "#/intake", t("nav.intake")],
   ["late", "#/late", t("nav.late")],
   ["stats", "#/stats", t("nav.stats")],
@@ -108,6 +125,7 @@ async function loadSession() {
 function showLogin(message = null) {
   session.me = null;
   renderCount += 1; // whatever view was loading is no longer current
+  leaveView();
   api.clearCache();
   document.title = `${t("login.title")} — ${t("app.title")}`;
   renderHeader(null);
@@ -154,6 +172,7 @@ async function route() {
   }
   const { path, params } = parseHash();
   const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
+  leaveView();
   renderHeader(match ? match.r.nav : null);
   clear(main);
   renderCount += 1;
@@ -166,6 +185,12 @@ async function route() {
     main: view, me: session.me, agencyName: session.agencyName, params, navigate,
     code: match && match.m[1] ? decodeURIComponent(match.m[1]) : null,
     stillCurrent: () => mine === renderCount,
+    // Runs `handler` when the user leaves this view (another route, sign-out, language switch). A handler
+    // registered after the view was already left runs at once.
+    onLeave: (handler) => {
+      if (mine === renderCount) leaveHandlers.push(handler);
+      else handler();
+    },
   };
   if (!match) {
     view.appendChild(heading(t("app.not_found")));

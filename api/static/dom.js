@@ -82,6 +82,15 @@ export function formatNumber(value, digits = 2) {
   return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(value);
 }
 
+/** A file size: "850 byte", "12,5 KB", "2,6 MB" (1 KB = 1024 bytes). */
+export function formatBytes(bytes) {
+  if (bytes === null || bytes === undefined) return t("app.dash");
+  if (bytes < 1024) return t("size.bytes", { n: formatNumber(bytes, 0) });
+  if (bytes < 1024 * 1024) return t("size.kb", { n: formatNumber(bytes / 1024, 1) });
+  if (bytes < 1024 * 1024 * 1024) return t("size.mb", { n: formatNumber(bytes / (1024 * 1024), 1) });
+  return t("size.gb", { n: formatNumber(bytes / (1024 * 1024 * 1024), 2) });
+}
+
 export function formatPercent(ratio) {
   if (ratio === null || ratio === undefined) return t("app.dash");
   return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 1 }).format(ratio);
@@ -157,8 +166,11 @@ export function table(caption, head, rows, { numeric = [] } = {}) {
     h("table", {}, h("caption", {}, caption), h("thead", {}, headRow), h("tbody", {}, body)));
 }
 
-/** Previous / next with "showing a–b of n". `go(offset)` is called with the new offset. */
-export function pager(count, limit, offset, go) {
+/**
+ * Previous / next with "showing a–b of n". `go(offset)` is called with the new offset. `windowEnd`: the API
+ * answers no row past this position (offset + limit), whatever the count.
+ */
+export function pager(count, limit, offset, go, { windowEnd = Infinity } = {}) {
   const from = count === 0 ? 0 : offset + 1;
   const to = Math.min(offset + limit, count);
   return h("nav", { class: "pager", "aria-label": t("page.label") },
@@ -167,7 +179,8 @@ export function pager(count, limit, offset, go) {
     h("div", { class: "pager-buttons" },
       h("button", { type: "button", class: "button secondary", disabled: offset <= 0,
                     onclick: () => go(Math.max(0, offset - limit)) }, t("page.prev")),
-      h("button", { type: "button", class: "button secondary", disabled: offset + limit >= count,
+      h("button", { type: "button", class: "button secondary",
+                    disabled: offset + limit >= count || offset + 2 * limit > windowEnd,
                     onclick: () => go(offset + limit) }, t("page.next"))));
 }
 

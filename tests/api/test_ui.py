@@ -14,7 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from records.access import Role
+from records.documents import DocumentStatus, PageSource
 from records.dossiers import ApplicantKind, Channel, DossierState, Party, Timeliness
+from records.procedures import DocumentType
 
 IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;]*?\bfrom\s+["']([^"']+)["']""", re.MULTILINE | re.DOTALL)
 T_CALL = re.compile(r"""(?<![\w.$])t\(\s*(?:"([^"]+)"|'([^']+)')""")
@@ -26,7 +28,7 @@ JS_TYPES = ("text/javascript", "application/javascript")
 
 ENUM_NAMESPACES: dict[str, type[StrEnum]] = {
     "state": DossierState, "role": Role, "channel": Channel, "kind": ApplicantKind, "party": Party,
-    "timeliness": Timeliness,
+    "timeliness": Timeliness, "doc_status": DocumentStatus, "doc_type": DocumentType, "page_source": PageSource,
 }
 
 
@@ -128,7 +130,10 @@ def test_assets_are_local_with_the_right_types(client: TestClient) -> None:
     assert not EXTERNAL_URL.search(css.text) and "@import" not in css.text
 
     modules = _modules(client)
-    assert {"/ui/app.js", "/ui/api.js", "/ui/i18n.js"} <= set(modules)
+    assert {"/ui/app.js", "/ui/api.js", "/ui/i18n.js", "/ui/dom.js"} <= set(modules)
+    # every view module is reached from app.js, so the checks below cover it
+    for view in ("dossiers", "intake", "detail", "documents", "search", "late", "stats", "login"):
+        assert f"/ui/views/{view}.js" in modules, view
     assert not EXTERNAL_URL.search(html)
     for path, source in modules.items():
         assert not EXTERNAL_URL.search(source), f"{path} mentions an external URL"
@@ -138,6 +143,17 @@ def test_data_never_goes_through_html_parsing(client: TestClient) -> None:
     for path, source in _modules(client).items():
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert sink not in source, f"{path} uses {sink}"
+
+
+def test_search_snippets_are_built_from_text_nodes(client: TestClient) -> None:
+    """Highlight snippets (escaped text with <mark>) are split on the tags and unescaped by hand, not parsed."""
+    search = _modules(client)["/ui/views/search.js"]
+    assert "split(/(<mark>|<\\/mark>)/)" in search
+    assert "createTextNode" in search and 'h("mark"' in search
+    for entity in ("&amp;", "&lt;", "&gt;", "&quot;", "&#x27;", "&#39;"):
+        assert entity in search, entity
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "DOMParser", "createContextualFragment"):
+        assert sink not in search, sink
 
 
 def test_every_i18n_key_exists_in_both_languages(client: TestClient) -> None:

@@ -1,5 +1,6 @@
-// Dossier detail: every field, the "move to" panel (If-Match), history, control slip PDF and the
-// extension letter form for late dossiers.
+// Dossier detail: every field, the "move to" panel (If-Match), history, control slip PDF, the
+// extension letter form for late dossiers and the dossier's documents (views/documents.js).
+// #/dossiers/<code>?doc=<id>&page=<n> opens that document's text at that page.
 
 import * as api from "../api.js";
 import {
@@ -7,6 +8,7 @@ import {
   vietnamLocalToIso,
 } from "../dom.js";
 import { channelLabel, kindLabel, partyLabel, stateLabel, t, timelinessLabel } from "../i18n.js";
+import { documentsPanel } from "./documents.js";
 
 const TERMINAL = ["refused", "withdrawn", "stopped", "result_returned"];
 
@@ -39,6 +41,14 @@ export async function renderDossierDetail(ctx, message = null) {
     if (title && ctx.stillCurrent()) title.focus();
   };
   const env = { ctx, dossier, etag, path, agencyName, reload };
+
+  // A redraw replaces the documents panel: the old one stops polling and frees its thumbnails.
+  if (ctx.disposeDocuments) ctx.disposeDocuments();
+  const focusDocument = ctx.documentLinkUsed ? null : ctx.params.get("doc");
+  ctx.documentLinkUsed = true; // only the first render follows the link; reloads keep the page where it is
+  const documents = documentsPanel(env, { documentId: focusDocument, page: Number(ctx.params.get("page")) || null });
+  ctx.disposeDocuments = documents.dispose;
+  ctx.onLeave(documents.dispose);
 
   main.replaceChildren();
   main.appendChild(h("p", { class: "breadcrumb" }, h("a", { href: "#/dossiers" }, t("app.back_to_list"))));
@@ -87,6 +97,7 @@ export async function renderDossierDetail(ctx, message = null) {
   main.appendChild(await movePanel(env));
   const extensionSection = extensionPanel(env, extensions);
   if (extensionSection) main.appendChild(extensionSection);
+  main.appendChild(documents.section);
   main.appendChild(historySection(env, history));
 }
 
