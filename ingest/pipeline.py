@@ -77,8 +77,9 @@ def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: 
         return DocumentStatus.FAILED
     try:
         with _fetched(blobs, document, settings.workdir) as path:
-            pages, page_count, pdf = _extract(uow, clock, document, path, recognizer, settings)
-            _store_derivatives(blobs, document, path, pages, pdf, settings)
+            kind = sniff_path(path, document.filename).kind
+            pages, page_count, pdf = _extract(uow, clock, document, path, kind, recognizer, settings)
+            _store_derivatives(blobs, document, path, kind, pages, pdf, settings)
     except (BackendUnavailable, OSError):
         raise  # transient: the task retries, the status stays where it was
     except DomainError as error:
@@ -151,9 +152,8 @@ def _fetched(blobs: BlobStore, document: Document, workdir: Path) -> Iterator[Pa
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _extract(uow: UnitOfWork, clock: Clock, document: Document, path: Path, recognizer: Recognizer,
+def _extract(uow: UnitOfWork, clock: Clock, document: Document, path: Path, kind: FileKind, recognizer: Recognizer,
              settings: PipelineSettings) -> tuple[list[PageText], int, Path | None]:
-    kind = sniff_path(path, document.filename).kind
     info = inspect_document(path, kind, limits=settings.limits)
     texts: dict[int, PageText] = {}
     if kind is FileKind.PDF:
@@ -180,12 +180,11 @@ def _with_dpi(page: PageImage) -> tuple[int, Image.Image]:
     return page.number, page.image
 
 
-def _store_derivatives(blobs: BlobStore, document: Document, path: Path, pages: Sequence[PageText],
+def _store_derivatives(blobs: BlobStore, document: Document, path: Path, kind: FileKind, pages: Sequence[PageText],
                        pdf: Path | None, settings: PipelineSettings) -> None:
     if pdf is not None:
         with pdf.open("rb") as stream:
             blobs.put(derived_key(document.sha256, SEARCHABLE_PDF), stream, content_type="application/pdf")
-    kind = sniff_path(path, document.filename).kind
     if settings.thumbnails:
         for thumb in iter_thumbnails(path, kind, limits=settings.limits):
             blobs.put(thumbnail_key(document.sha256, thumb.number), BytesIO(thumb.png), content_type="image/png")

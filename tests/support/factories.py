@@ -6,7 +6,9 @@ import itertools
 from datetime import datetime
 
 from records.access import Principal, Role
+from records.agencies import AgencyLevel
 from records.dossiers import Applicant, ApplicantKind
+from records.procedures import RECEIVING, DocumentType, Procedure, RequiredPaper, RouteStep
 
 # A Monday in a plain working week (no holiday near): 2 March 2026, 09:00 in Vietnam.
 MONDAY_9AM = datetime.fromisoformat("2026-03-02T09:00:00+07:00")
@@ -35,3 +37,19 @@ def officer(username: str = "test.officer", agency_code: str = TRAN_BIEN, *roles
             reachable: frozenset[str] = frozenset()) -> Principal:
     return Principal(username, agency_code, frozenset(roles or (Role.RECEPTION, Role.PROCESSING)),
                      full_name="Cán bộ Thử nghiệm", reachable_agencies=reachable)
+
+
+# A land procedure as unit tests use it: commune desk (2 days) → land office (17) → commune (1).
+LAND = Procedure(
+    code=LAND_FIRST_CERTIFICATE,
+    name="Đăng ký đất đai, cấp Giấy chứng nhận lần đầu",
+    field="Đất đai",
+    level=AgencyLevel.COMMUNE,
+    processing_days=20,
+    route=(
+        RouteStep(RECEIVING, 2, "Tiếp nhận, kiểm tra"),
+        RouteStep(LAND_OFFICE, 17, "Thẩm định, cấp Giấy chứng nhận"),
+        RouteStep(RECEIVING, 1, "Trả kết quả"),
+    ),
+    required_papers=(RequiredPaper("Đơn đăng ký", DocumentType.APPLICATION_FORM, original=True),),
+)

@@ -30,7 +30,7 @@ from records.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from records.procedures import RECEIVING, DocumentType, Procedure, RequiredPaper, RouteStep
 from tests.support.factories import (
     BIRTH_REGISTRATION,
-    LAND_FIRST_CERTIFICATE,
+    LAND,
     LAND_OFFICE,
     MONDAY_9AM,
     TRAN_BIEN,
@@ -42,19 +42,6 @@ S = DossierState
 CAL = WorkingCalendar()
 TAX_OFFICE = "000.00.07.H19"  # on no route below
 
-LAND = Procedure(
-    code=LAND_FIRST_CERTIFICATE,
-    name="Đăng ký đất đai, cấp Giấy chứng nhận lần đầu",
-    field="Đất đai",
-    level=AgencyLevel.COMMUNE,
-    processing_days=20,
-    route=(
-        RouteStep(RECEIVING, 2, "Tiếp nhận, kiểm tra"),
-        RouteStep(LAND_OFFICE, 17, "Thẩm định, cấp Giấy chứng nhận"),
-        RouteStep(RECEIVING, 1, "Trả kết quả"),
-    ),
-    required_papers=(RequiredPaper("Đơn đăng ký", DocumentType.APPLICATION_FORM, original=True),),
-)
 BIRTH = Procedure(
     code=BIRTH_REGISTRATION,
     name="Đăng ký khai sinh",

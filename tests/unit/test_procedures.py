@@ -22,24 +22,11 @@ from records.procedures import (
     procedure_to_dict,
     validate_procedure,
 )
-from tests.support.factories import BIRTH_REGISTRATION, LAND_FIRST_CERTIFICATE, LAND_OFFICE, TAN_PHU, TRAN_BIEN
+from tests.support.factories import BIRTH_REGISTRATION, LAND, LAND_FIRST_CERTIFICATE, LAND_OFFICE, TAN_PHU, TRAN_BIEN
 
 DISTRICT = "000.31.00.H19"
 APPLICATION = RequiredPaper("Đơn đăng ký", DocumentType.APPLICATION_FORM, original=True)
 
-LAND = Procedure(
-    code=LAND_FIRST_CERTIFICATE,
-    name="Đăng ký đất đai, cấp Giấy chứng nhận lần đầu",
-    field="Đất đai",
-    level=AgencyLevel.COMMUNE,
-    processing_days=20,
-    route=(
-        RouteStep(RECEIVING, 2, "Tiếp nhận, kiểm tra"),
-        RouteStep(LAND_OFFICE, 17, "Thẩm định, cấp Giấy chứng nhận"),
-        RouteStep(RECEIVING, 1, "Trả kết quả"),
-    ),
-    required_papers=(APPLICATION,),
-)
 BIRTH = Procedure(
     code=BIRTH_REGISTRATION,
     name="Đăng ký khai sinh",
