@@ -12,7 +12,21 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.routes import agencies, alerts, auth, documents, dossiers, health, procedures, search, stats, users
+from api.routes import (
+    access_log,
+    agencies,
+    alerts,
+    auth,
+    documents,
+    dossiers,
+    health,
+    integrations,
+    procedures,
+    search,
+    shares,
+    stats,
+    users,
+)
 from infra.settings import Settings
 from infra.wiring import Backends, build_backends
 
@@ -22,7 +36,8 @@ API_PREFIX = "/api/v1"
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for module in (auth, agencies, procedures, dossiers, documents, search, alerts, stats, users):
+    for module in (auth, agencies, procedures, dossiers, documents, shares, access_log, search, alerts, stats, users,
+                   integrations):
         router.include_router(module.router)
     return router
 

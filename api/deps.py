@@ -7,6 +7,7 @@ the ones that touch the database stay plain functions and run in the threadpool.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -18,8 +19,10 @@ from records.access import Principal
 from records.calendar import WorkingCalendar
 from records.clock import Clock
 from records.errors import AuthenticationFailed
+from records.integrations import looks_like_service_token
 from records.ports import UnitOfWork
 from records.services.catalogue import load_principal
+from records.services.integrations import authenticate_service_token
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -52,11 +55,22 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 CalendarDep = Annotated[WorkingCalendar, Depends(get_calendar)]
 
 
-def get_current_user(backends: BackendsDep, uow: UowDep,
+def get_current_user(request: Request, backends: BackendsDep, uow: UowDep,
                      token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
+    """An officer's bearer token (JWT) or a system's service token (`hsi_...`), with the caller's address."""
     if not token:
         raise AuthenticationFailed()
-    return load_principal(uow=uow, username=backends.tokens.subject(token))
+    if looks_like_service_token(token):
+        principal = authenticate_service_token(uow=uow, clock=backends.clock, token=token)
+    else:
+        principal = load_principal(uow=uow, username=backends.tokens.subject(token))
+    return replace(principal, client=client_address(request))
+
+
+def client_address(request: Request) -> str | None:
+    """Where the request came from, as the server saw it (a proxy in front should pass the real address on
+    with uvicorn's --proxy-headers)."""
+    return request.client.host if request.client else None
 
 
 CurrentUser = Annotated[Principal, Depends(get_current_user)]

@@ -177,7 +177,7 @@ def bench_size(size: int, corpus_dir: Path, index_dir: Path | None) -> None:
     qrels = json.loads((CORPUS_HOME / f"qrels_dev_{_label(size)}.json").read_text())
     with tempfile.TemporaryDirectory(prefix="hoso-bench-search-") as scratch:
         directory = index_dir / f"index_{_label(size)}" if index_dir else Path(scratch) / "index"
-        index = TantivyIndex(directory)
+        index = TantivyIndex(directory, hold_writer=True)  # one bulk writer: no other process writes here
         if index.count() == 0:
             count, seconds = build(index, corpus)
             print(f"\n{_label(size)}: indexed {count} dossiers in {seconds:.1f} s — {count / seconds:,.0f} dossiers/s")

@@ -65,16 +65,18 @@ def prepare(url: str, data_dir: str, count: int) -> list[str]:
     from infra.wiring import build_backends
     from records.dossiers import Applicant, ApplicantKind, DossierState
     from records.services.catalogue import load_principal
-    from records.services.dossiers import receive_dossier, transition_dossier
+    from records.services.dossiers import transition_dossier
+    from records.services.intake import receive_dossier
 
     backends = build_backends(_settings(url, data_dir))
     load_demo(backends, password=BENCH_PASSWORD, with_dossiers=False)
     desk = load_principal(uow=backends.uow(), username="tiepnhan.tranbien")
     codes = []
     for i in range(count):
-        dossier, _ = receive_dossier(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar,
+        dossier = receive_dossier(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar,
                                      actor=desk, procedure_code="1.012756",
-                                     applicant=Applicant(ApplicantKind.PERSON, "Nguyễn Văn Bench", f"075085{i:06d}"))
+                                     applicant=Applicant(ApplicantKind.PERSON, "Nguyễn Văn Bench", f"075085{i:06d}"),
+                                     signer=backends.signer).dossier
         transition_dossier(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar, actor=desk,
                            code=dossier.code, to=DossierState.PROCESSING)
         codes.append(dossier.code)
@@ -99,7 +101,7 @@ def _service_worker(url: str, data_dir: str, codes: list[list[str]], seconds: fl
         errors = 0
         next_move = {}
         for code in rotation:
-            current = get_dossier(uow=backends.uow(), actor=officer, code=code).state
+            current = get_dossier(uow=backends.uow(), clock=backends.clock, actor=officer, code=code).dossier.state
             next_move[code] = DossierState.PROCESSING if current is DossierState.SUPPLEMENT_REQUESTED else \
                 DossierState.SUPPLEMENT_REQUESTED
         start_at = ready(barrier)

@@ -173,8 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     worker = sub.add_parser("worker", help="run a background worker (Celery)")
     worker.add_argument("--beat", action="store_true", help="also run the periodic schedule (one worker only)")
-    worker.add_argument("--queues", default="default,ocr,index",
-                        help="comma-separated: default (schedules), ocr (extraction and OCR), index (search)")
+    worker.add_argument("--queues", default="default,ocr,index,webhooks",
+                        help="comma-separated: default (schedules), ocr (extraction and OCR), index (search), "
+                             "webhooks (outbound deliveries)")
     worker.add_argument("--concurrency", type=int, default=2)
     worker.set_defaults(func=cmd_worker)
     reindex = sub.add_parser("reindex", help="rebuild the search index from the database and stored texts")

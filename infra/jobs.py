@@ -7,6 +7,7 @@ from ingest.pipeline import PipelineSettings, mark_indexed, process_document
 from ingest.recognize import TesseractRecognizer
 from records.documents import DocumentStatus
 from records.services.search import index_dossier
+from records.services.webhooks import DeliveryReport, deliver_due
 
 
 def recognizer_for(backends: Backends) -> TesseractRecognizer:
@@ -26,6 +27,10 @@ def process_document_job(backends: Backends, document_id: str) -> DocumentStatus
                             document_id=document_id)
 
 
+def deliver_webhooks_job(backends: Backends) -> DeliveryReport:
+    return deliver_due(uow=backends.uow(), sender=backends.webhooks, clock=backends.clock)
+
+
 def index_dossier_job(backends: Backends, dossier_code: str) -> int:
     index_dossier(uow=backends.uow(), index=backends.search, dossier_code=dossier_code)
     return mark_indexed(uow=backends.uow(), clock=backends.clock, dossier_code=dossier_code)
@@ -42,3 +47,6 @@ class InlineTaskQueue:
 
     def index_dossier(self, dossier_code: str) -> None:
         index_dossier_job(self._backends, dossier_code)
+
+    def deliver_webhooks(self) -> None:
+        deliver_webhooks_job(self._backends)

@@ -1,7 +1,9 @@
-"""Password hashing (argon2id) and bearer tokens (JWT, HS256)."""
+"""Password hashing (argon2id), bearer tokens (JWT, HS256) and keyed digests (HMAC-SHA256)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -67,3 +69,24 @@ class TokenService:
         except jwt.PyJWTError as exc:
             raise AuthenticationFailed(code="invalid_token") from exc
         return str(claims["sub"])
+
+
+class HmacSigner:
+    """The Signer port: HMAC-SHA256 under a key derived from the server secret for each purpose, so that a
+    digest made for one purpose (a receipt secret) is worthless for another (a download link)."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._root = secret_key.encode()
+        self._keys: dict[str, bytes] = {}
+
+    def _key(self, purpose: str) -> bytes:
+        key = self._keys.get(purpose)
+        if key is None:
+            key = self._keys[purpose] = hmac.new(self._root, f"hoso:{purpose}".encode(), hashlib.sha256).digest()
+        return key
+
+    def digest(self, purpose: str, message: str) -> str:
+        return hmac.new(self._key(purpose), message.encode(), hashlib.sha256).hexdigest()
+
+    def verify(self, purpose: str, message: str, digest: str) -> bool:
+        return hmac.compare_digest(self.digest(purpose, message), digest)

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     es_index: str = "hoso-dossiers"
     # Background jobs: "celery" (a worker; embedded: started by `hoso serve`) or "inline" (run at once).
     tasks: Literal["celery", "inline"] = "celery"
+    # Outbound webhooks: how long a subscriber may take to answer one delivery.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # Re-index a dossier after every move (keeps the state filter exact) or only on transfers and uploads.
     index_on_every_move: bool = True
     log_level: str = "INFO"

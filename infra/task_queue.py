@@ -10,6 +10,7 @@ from infra.settings import Settings
 
 OCR_QUEUE = "ocr"
 INDEX_QUEUE = "index"
+WEBHOOK_QUEUE = "webhooks"
 DEFAULT_QUEUE = "default"
 
 
@@ -27,7 +28,7 @@ def broker_for(settings: Settings) -> tuple[str, dict[str, Any]]:
 
 
 class CeleryTaskQueue:
-    """Sends by task name, with JSON arguments (ids only), to the `ocr` and `index` queues."""
+    """Sends by task name, with JSON arguments (ids only), to the `ocr`, `index` and `webhooks` queues."""
 
     def __init__(self, settings: Settings) -> None:
         broker_url, options = broker_for(settings)
@@ -40,3 +41,6 @@ class CeleryTaskQueue:
 
     def index_dossier(self, dossier_code: str) -> None:
         self._app.send_task("hoso.index_dossier", args=[dossier_code], queue=INDEX_QUEUE)
+
+    def deliver_webhooks(self) -> None:
+        self._app.send_task("hoso.deliver_webhooks", queue=WEBHOOK_QUEUE)

@@ -9,12 +9,14 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from infra.security import Argon2Hasher, TokenService
+from infra.security import Argon2Hasher, HmacSigner, TokenService
 from infra.settings import Settings
 from infra.task_queue import CeleryTaskQueue
+from infra.webhooks import HttpWebhookSender
 from records.blobs import BlobStore
 from records.calendar import WorkingCalendar
 from records.clock import Clock, SystemClock
+from records.ports import WebhookSender
 from records.search import SearchIndex
 from records.tasks import TaskQueue
 from search.tantivy_index import TantivyIndex
@@ -52,9 +54,11 @@ class Backends:
     calendar: WorkingCalendar
     hasher: Argon2Hasher
     tokens: TokenService
+    signer: HmacSigner
     blobs: BlobStore
     tasks: TaskQueue
     search: SearchIndex
+    webhooks: WebhookSender
     clock: Clock = field(default_factory=SystemClock)
     recognizer: Any = None  # built by the worker on first use (infra.jobs.recognizer_for)
 
@@ -75,9 +79,11 @@ def build_backends(settings: Settings) -> Backends:
         calendar=build_calendar(settings),
         hasher=Argon2Hasher(),
         tokens=TokenService(settings.signing_key(), timedelta(minutes=settings.access_token_minutes)),
+        signer=HmacSigner(settings.signing_key()),
         blobs=build_blob_store(settings),
         tasks=CeleryTaskQueue(settings),
         search=build_search_index(settings),
+        webhooks=HttpWebhookSender(settings.webhook_timeout_seconds),
     )
     if settings.tasks == "inline":
         from infra.jobs import InlineTaskQueue

@@ -65,6 +65,8 @@ class Document:
     page_count: int | None = None
     has_searchable_pdf: bool = False
     attempts: int = 0
+    uploaded_agency_code: str | None = None  # the agency (or system) that attached it
+    is_result: bool = False  # a result of the procedure (kết quả giải quyết): the citizen may download it
 
     def move(self, to: DocumentStatus, at: datetime, *, failure_code: str | None = None,
              failure_reason: str | None = None) -> None:

@@ -159,6 +159,9 @@ class Dossier:
     resolved_at: datetime | None = None
     completed_at: datetime | None = None
     participant_agencies: set[str] = field(default_factory=set)
+    # Agencies working on the dossiers linked to this one (a "3 in 1" group): they read it, and its papers.
+    linked_agencies: set[str] = field(default_factory=set)
+    parent_code: str | None = None  # the group dossier this one was opened with, at the same intake
     version: int = 1
     id: int | None = None
 
@@ -419,6 +422,20 @@ def _return_result(dossier: Dossier, at: datetime, procedure: Procedure, calenda
     dossier.holder_party = Party.APPLICANT
     dossier.holder_since = at
     return handover
+
+
+# A linked dossier is done (for its group) once its result is ready or it ended without one.
+DONE_FOR_GROUP = frozenset({S.RESOLVED, S.RESULT_RETURNED, S.REFUSED, S.WITHDRAWN, S.STOPPED})
+
+
+def check_group_can_resolve(group: Dossier, linked: list[Dossier]) -> None:
+    """A group dossier ("3 in 1") is resolved only when each of its linked dossiers is done."""
+    open_ones = sorted(d.code for d in linked if d.state not in DONE_FOR_GROUP)
+    if open_ones:
+        raise InvalidTransition(
+            "Còn hồ sơ liên thông chưa giải quyết xong; chưa thể hoàn thành hồ sơ này.",
+            "Some linked dossiers are not done yet; the group dossier cannot be resolved.",
+            code="linked_dossiers_open", detail={"dossier_code": group.code, "open": open_ones})
 
 
 @dataclass(frozen=True)

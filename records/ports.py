@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from records.access import Role
+from records.access import Role, ShareGrant
+from records.access_log import AccessEntry, AccessLogFilter
 from records.agencies import Agency
 from records.alerts import Alert, AlertKind, DueDossier
 from records.documents import Document, DocumentStatus, PageText
 from records.dossiers import Dossier, DossierEvent, DossierState, ExtensionLetter
+from records.integrations import IntegrationAccount
 from records.procedures import Procedure
+from records.shares import Share
+from records.webhooks import DeliveryAttempt, DeliveryStatus, EventType, WebhookDelivery, WebhookSubscription
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,8 @@ class DossierQuery:
     filters: DossierFilters
     visible_agencies: frozenset[str] | None
     now: datetime
+    # Agencies whose active whole-dossier shares also make a dossier visible (None: shares do not count).
+    shared_with: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,9 @@ class DossierRepository(Protocol):
     def add(self, dossier: Dossier, events: list[DossierEvent]) -> None: ...
 
     def get(self, code: str, *, for_update: bool = False) -> Dossier | None: ...
+    def get_many(self, codes: Sequence[str]) -> list[Dossier]:
+        """The dossiers with these codes that exist, in no particular order."""
+        ...
 
     def save(self, dossier: Dossier, *, expected_version: int, events: list[DossierEvent]) -> None:
         """Writes the dossier if it is still at `expected_version`, else raises StaleVersion."""
@@ -93,6 +103,19 @@ class DossierRepository(Protocol):
 
     def events(self, code: str) -> list[DossierEvent]: ...
     def find(self, query: DossierQuery) -> tuple[list[Dossier], int]: ...
+    def children(self, parent_code: str) -> list[Dossier]:
+        """The dossiers opened together with `parent_code` (its linked dossiers), in code order."""
+        ...
+
+    def add_linked_agencies(self, code: str, agencies: frozenset[str]) -> None:
+        """Lets agencies working on a linked dossier read this one (no version change). Safe to repeat."""
+        ...
+
+    def set_receipt_digest(self, code: str, digest: str) -> None:
+        """Stores the keyed digest of the secret printed on the intake receipt (replacing any earlier one)."""
+        ...
+
+    def receipt_digest(self, code: str) -> str | None: ...
     def add_extension(self, code: str, letter: ExtensionLetter) -> None: ...
     def extensions(self, code: str) -> list[ExtensionLetter]: ...
     def timeliness_rows(self, *, visible_agencies: frozenset[str] | None, agency_code: str | None,
@@ -128,11 +151,79 @@ class DocumentRepository(Protocol):
         ...
 
     def pages(self, document_id: str) -> list[PageText]: ...
+    def titles(self, document_ids: Sequence[str]) -> dict[str, str]:
+        """Document id -> title, for those that exist."""
+        ...
+
     def references_to(self, sha256: str) -> int:
         """How many documents, in any dossier, hold this content (an original is deleted only at 0)."""
         ...
 
     def ids_with_status(self, statuses: frozenset[DocumentStatus], *, limit: int = 1000) -> list[str]: ...
+
+
+class ShareRepository(Protocol):
+    def add(self, share: Share) -> None: ...
+    def get(self, share_id: str) -> Share | None: ...
+    def save(self, share: Share) -> None:
+        """Writes the revocation of a share read through this repository."""
+        ...
+
+    def for_dossier(self, dossier_code: str) -> list[Share]:
+        """Every share of the dossier (active, expired or revoked), newest first."""
+        ...
+
+    def grants_for(self, dossier_code: str, agencies: frozenset[str]) -> list[ShareGrant]:
+        """The shares of the dossier naming any of these agencies, whatever their state (the rule judges)."""
+        ...
+
+    def received(self, agencies: frozenset[str], *, now: datetime, active_only: bool, limit: int,
+                 offset: int) -> tuple[list[Share], int]:
+        """Shares granted to these agencies, newest first."""
+        ...
+
+    def shared_dossier_codes(self, agencies: frozenset[str], now: datetime) -> frozenset[str]:
+        """Dossiers shared whole with these agencies by a share active at `now`."""
+        ...
+
+
+class IntegrationRepository(Protocol):
+    def add(self, account: IntegrationAccount) -> None: ...
+    def get(self, account_id: str) -> IntegrationAccount | None: ...
+    def save(self, account: IntegrationAccount) -> None:
+        """Writes a revocation or a rotated token digest."""
+        ...
+
+    def list(self, agency_code: str | None = None) -> list[IntegrationAccount]: ...
+
+
+class AccessLogRepository(Protocol):
+    def record(self, entries: Sequence[AccessEntry]) -> None:
+        """Appends entries; the log is never updated or deleted through hoso."""
+        ...
+
+    def find(self, wanted: AccessLogFilter) -> tuple[list[AccessEntry], int]:
+        """Newest first."""
+        ...
+
+
+class WebhookRepository(Protocol):
+    def add_subscription(self, subscription: WebhookSubscription) -> None: ...
+    def get_subscription(self, subscription_id: str) -> WebhookSubscription | None: ...
+    def save_subscription(self, subscription: WebhookSubscription) -> None: ...
+    def list_subscriptions(self, agency_code: str | None = None) -> list[WebhookSubscription]: ...
+    def active_subscriptions(self, event_type: EventType) -> list[WebhookSubscription]: ...
+    def add_deliveries(self, deliveries: Sequence[WebhookDelivery]) -> None: ...
+    def get_delivery(self, delivery_id: str, *, for_update: bool = False) -> WebhookDelivery | None: ...
+    def claim_due(self, now: datetime, *, limit: int) -> list[WebhookDelivery]:
+        """Pending deliveries due at `now`, locked so that concurrent workers take different ones."""
+        ...
+
+    def save_delivery(self, delivery: WebhookDelivery) -> None: ...
+    def deliveries(self, *, subscription_id: str | None, status: DeliveryStatus | None, since: datetime | None,
+                   limit: int, offset: int) -> tuple[list[WebhookDelivery], int]: ...
+    def add_attempt(self, attempt: DeliveryAttempt) -> None: ...
+    def attempts(self, delivery_id: str) -> list[DeliveryAttempt]: ...
 
 
 class UserRepository(Protocol):
@@ -156,6 +247,14 @@ class UnitOfWork(Protocol):
     def alerts(self) -> AlertRepository: ...
     @property
     def documents(self) -> DocumentRepository: ...
+    @property
+    def shares(self) -> ShareRepository: ...
+    @property
+    def integrations(self) -> IntegrationRepository: ...
+    @property
+    def access_log(self) -> AccessLogRepository: ...
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -171,3 +270,22 @@ class UnitOfWork(Protocol):
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
     def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class WebhookSender(Protocol):
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POSTs `body` and returns the HTTP status (redirects are not followed). Raises
+        records.webhooks.DeliveryError when the endpoint cannot be reached or does not answer in time."""
+        ...
+
+
+class Signer(Protocol):
+    """Keyed digests with a key the database does not hold (HMAC): receipt secrets, signed download links."""
+
+    def digest(self, purpose: str, message: str) -> str:
+        """A hex digest of `message`, keyed per `purpose` (digests of one purpose say nothing of another)."""
+        ...
+
+    def verify(self, purpose: str, message: str, digest: str) -> bool:
+        """True when `digest` is the digest of `message` (compared in constant time)."""
+        ...

@@ -59,6 +59,8 @@ class SearchQuery:
     text: str
     visible_to: frozenset[str] | None  # None: no restriction (admin); filtered inside the engine
     filters: SearchFilters = field(default_factory=SearchFilters)
+    # Dossiers visible besides those of `visible_to`: shared whole with the caller's agency, share active now.
+    shared_codes: frozenset[str] = frozenset()
     limit: int = 10
     offset: int = 0
     with_facets: bool = False
@@ -95,7 +97,8 @@ class SearchIndex(Protocol):
         ...
 
     def query(self, query: SearchQuery) -> SearchResults:
-        """Best first. Only entries visible to `query.visible_to` are counted, faceted or returned."""
+        """Best first. Only entries visible to `query.visible_to` (or in `query.shared_codes`) are counted,
+        faceted or returned."""
         ...
 
     def count(self) -> int: ...

@@ -13,3 +13,7 @@ class TaskQueue(Protocol):
     def index_dossier(self, dossier_code: str) -> None:
         """Rebuild the dossier's search entry (queue `index`)."""
         ...
+
+    def deliver_webhooks(self) -> None:
+        """Post the webhook deliveries that are due (queue `webhooks`)."""
+        ...

@@ -98,7 +98,11 @@ def filters(query: SearchQuery) -> list[dict[str, Any]]:
     """Visibility and filters: `bool.filter` clauses, which score nothing and bound totals and aggregations."""
     found: list[dict[str, Any]] = []
     if query.visible_to is not None:
-        found.append({"terms": {"visible": sorted(query.visible_to)}})
+        visible: dict[str, Any] = {"terms": {"visible": sorted(query.visible_to)}}
+        if query.shared_codes:
+            visible = {"bool": {"should": [visible, {"terms": {"code": sorted(query.shared_codes)}}],
+                                "minimum_should_match": 1}}
+        found.append(visible)
     f: SearchFilters = query.filters
     for name, value in (("agency", f.agency_code), ("procedure", f.procedure_code), ("field_kw", f.field),
                         ("state", f.state), ("doc_type", f.document_type)):
@@ -210,7 +214,7 @@ class ElasticsearchIndex:
 
     def query(self, query: SearchQuery) -> SearchResults:
         """Best first; only entries visible to `query.visible_to` are counted, faceted or returned."""
-        if query.visible_to is not None and not query.visible_to:
+        if query.visible_to is not None and not query.visible_to and not query.shared_codes:
             return SearchResults(hits=(), total=0, facets={k: {} for k in FACETS} if query.with_facets else {})
         parsed = parse_query(query.text)
         the_plan = self._plan(parsed)

@@ -28,15 +28,17 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from time import monotonic
+from time import monotonic, sleep
 from typing import Any
 
 import tantivy
 
+from records.blobs import BackendUnavailable
 from records.search import (
     DossierIndexEntry,
     SearchFilters,
@@ -187,7 +189,8 @@ class TantivyIndex:
     a directory is created if missing and reopened if it holds an index."""
 
     def __init__(self, path: Path | None = None, *, weights: Weights = DEFAULT_WEIGHTS,
-                 writer_heap_bytes: int = 200_000_000, writer_threads: int = 1) -> None:
+                 writer_heap_bytes: int = 200_000_000, writer_threads: int = 1,
+                 hold_writer: bool | None = None, lock_wait_seconds: float = 30.0) -> None:
         self._schema = _schema()
         if path is None:
             self._index = tantivy.Index(self._schema)
@@ -205,39 +208,61 @@ class TantivyIndex:
         self._threads = writer_threads
         self._writer: tantivy.IndexWriter | None = None
         self._write_lock = threading.Lock()
+        # A directory may be written by several processes (worker processes, `hoso reindex`): each write then
+        # takes the directory's lock and gives it back. In memory, or for one bulk job, the writer is kept.
+        self._hold_writer = path is None if hold_writer is None else hold_writer
+        self._lock_wait = lock_wait_seconds
         self._names: _Names | None = None
 
     # --- writes ----------------------------------------------------------------------------------------------
 
     def _open_writer(self) -> tantivy.IndexWriter:
-        if self._writer is None:
-            self._writer = self._index.writer(heap_size=self._heap, num_threads=self._threads)
-        return self._writer
+        """This process's writer, waiting (up to `lock_wait_seconds`) while another process holds the directory."""
+        if self._writer is not None:
+            return self._writer
+        deadline = monotonic() + self._lock_wait
+        while True:
+            try:
+                self._writer = self._index.writer(heap_size=self._heap, num_threads=self._threads)
+                return self._writer
+            except ValueError as error:
+                if "LockBusy" not in str(error):
+                    raise
+                if monotonic() >= deadline:
+                    raise BackendUnavailable(detail={"search_index": "locked by another writer"}) from error
+                sleep(0.05)
+
+    @contextmanager
+    def _writing(self) -> Iterator[tantivy.IndexWriter]:
+        with self._write_lock:
+            writer = self._open_writer()
+            try:
+                yield writer
+                writer.commit()
+                self._index.reload()
+            finally:
+                if not self._hold_writer:
+                    self._writer = None
+                    writer.wait_merging_threads()  # gives the directory lock back to other processes
 
     def upsert(self, entries: Sequence[DossierIndexEntry]) -> None:
         """Adds or replaces entries by dossier code (delete then add), then commits. Safe to repeat; the last of
-        several entries with one code wins. Raises ValueError (from tantivy) if the directory is locked by
-        another writer."""
+        several entries with one code wins. Raises BackendUnavailable when another process kept the directory
+        locked for longer than `lock_wait_seconds` (a worker task retries)."""
         if not entries:
             return
-        with self._write_lock:
-            writer = self._open_writer()
+        with self._writing() as writer:
             for entry in entries:
                 writer.delete_documents_by_term("code", entry.dossier_code)
                 writer.add_document(_document(entry))
-            writer.commit()
-            self._index.reload()
 
     def delete(self, dossier_codes: Sequence[str]) -> None:
         """Removes entries by dossier code; unknown codes are ignored. Safe to repeat."""
         if not dossier_codes:
             return
-        with self._write_lock:
-            writer = self._open_writer()
+        with self._writing() as writer:
             for code in dossier_codes:
                 writer.delete_documents_by_term("code", code)
-            writer.commit()
-            self._index.reload()
 
     def close(self) -> None:
         """Waits for background merges and releases the writer (and its directory lock)."""
@@ -253,7 +278,7 @@ class TantivyIndex:
 
     def query(self, query: SearchQuery) -> SearchResults:
         """Best first; only entries visible to `query.visible_to` are counted, faceted or returned."""
-        if query.visible_to is not None and not query.visible_to:
+        if query.visible_to is not None and not query.visible_to and not query.shared_codes:
             return SearchResults(hits=(), total=0, facets={} if not query.with_facets else {k: {} for k in FACETS})
         searcher = self._index.searcher()
         parsed = parse_query(query.text)
@@ -311,7 +336,11 @@ class TantivyIndex:
         schema = self._schema
         clauses: list[tantivy.Query] = []
         if query.visible_to is not None:
-            clauses.append(tantivy.Query.term_set_query(schema, "visible", sorted(query.visible_to)))
+            visible = tantivy.Query.term_set_query(schema, "visible", sorted(query.visible_to))
+            if query.shared_codes:
+                shared = tantivy.Query.term_set_query(schema, "code", sorted(query.shared_codes))
+                visible = tantivy.Query.boolean_query([(tantivy.Occur.Should, visible), (tantivy.Occur.Should, shared)])
+            clauses.append(visible)
         f: SearchFilters = query.filters
         for field, value in (("agency", f.agency_code), ("procedure", f.procedure_code), ("field_kw", f.field),
                              ("state", f.state), ("doc_type", f.document_type)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -19,7 +20,7 @@ DOSSIERS = table_of(DossierRow)
 
 _COLUMNS = ("document_type", "title", "filename", "media_type", "size_bytes", "sha256", "uploaded_by",
             "uploaded_at", "status", "status_changed_at", "failure_code", "failure_reason", "page_count",
-            "has_searchable_pdf", "attempts")
+            "has_searchable_pdf", "attempts", "uploaded_agency_code", "is_result")
 _METADATA = ("number_notation", "issuing_organ", "issued_date", "signer", "subject")
 
 
@@ -40,6 +41,7 @@ def _to_domain(row: Any) -> Document:
         status=DocumentStatus(row.status), status_changed_at=row.status_changed_at,
         failure_code=row.failure_code, failure_reason=row.failure_reason, page_count=row.page_count,
         has_searchable_pdf=row.has_searchable_pdf, attempts=row.attempts,
+        uploaded_agency_code=row.uploaded_agency_code, is_result=row.is_result,
     )
 
 
@@ -94,6 +96,13 @@ class SqlDocumentRepository:
         rows = self.session.execute(select(PAGES).where(PAGES.c.document_id == document_id)
                                     .order_by(PAGES.c.page_number))
         return [PageText(r.page_number, r.text, PageSource(r.source), r.confidence) for r in rows]
+
+    def titles(self, document_ids: Sequence[str]) -> dict[str, str]:
+        if not document_ids:
+            return {}
+        rows = self.session.execute(select(DOCUMENTS.c.id, DOCUMENTS.c.title)
+                                    .where(DOCUMENTS.c.id.in_(list(document_ids))))
+        return {document_id: title for document_id, title in rows}
 
     def references_to(self, sha256: str) -> int:
         return int(self.session.scalar(select(func.count()).select_from(DOCUMENTS)

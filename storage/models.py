@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -139,15 +140,19 @@ class DossierRow(Base):
     completed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
     last_event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    parent_code: Mapped[str | None] = mapped_column(String(64), index=True)  # linked dossiers ("3 in 1")
+    receipt_digest: Mapped[str | None] = mapped_column(String(64))  # keyed digest of the receipt's secret
 
 
 class DossierParticipantRow(Base):
-    """Every agency that received, held or holds a dossier: the basis of read access."""
+    """Every agency that received, held or holds a dossier (`via` route), or works on a dossier linked to it
+    (`via` linked): the basis of read access."""
 
     __tablename__ = "dossier_participants"
 
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True)
     agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"), primary_key=True)
+    via: Mapped[str] = mapped_column(String(10), default="route", server_default="route")
 
     __table_args__ = (Index("ix_dossier_participants_agency", "agency_code", "dossier_id"),)
 
@@ -223,6 +228,8 @@ class DocumentRow(Base):
     page_count: Mapped[int | None] = mapped_column(Integer)
     has_searchable_pdf: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    uploaded_agency_code: Mapped[str | None] = mapped_column(String(40))
+    is_result: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (UniqueConstraint("dossier_id", "sha256"),)
 
@@ -235,6 +242,131 @@ class DocumentPageRow(Base):
     text: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(20))
     confidence: Mapped[float | None] = mapped_column(Float)
+
+
+class ShareRow(Base):
+    __tablename__ = "shares"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    grantor_agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"))
+    grantee_agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"))
+    purpose: Mapped[str] = mapped_column(Text)
+    allow_attach: Mapped[bool] = mapped_column(Boolean, default=False)
+    whole_dossier: Mapped[bool] = mapped_column(Boolean, default=True)
+    granted_by: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    revoke_reason: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_shares_grantee", "grantee_agency_code", "expires_at"),)
+
+
+class ShareDocumentRow(Base):
+    __tablename__ = "share_documents"
+
+    share_id: Mapped[str] = mapped_column(ForeignKey("shares.id", ondelete="CASCADE"), primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+
+
+class IntegrationAccountRow(Base):
+    __tablename__ = "integration_accounts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    token_digest: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class AccessLogRow(Base):
+    """Append-only. Dossier codes and document ids are kept as text, not foreign keys: the log outlives them."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    principal_kind: Mapped[str] = mapped_column(String(20))
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    agency_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(40))
+    dossier_code: Mapped[str | None] = mapped_column(String(64))
+    document_id: Mapped[str | None] = mapped_column(String(32))
+    share_id: Mapped[str | None] = mapped_column(String(32))
+    client: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (
+        Index("ix_access_log_dossier", "dossier_code", "at"),
+        Index("ix_access_log_document", "document_id", "at"),
+    )
+
+
+class WebhookSubscriptionRow(Base):
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(128))  # needed in clear to sign; shown once, stored for the worker
+    event_types: Mapped[list[str]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class WebhookDeliveryRow(Base):
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"),
+                                                 index=True)
+    event_id: Mapped[str] = mapped_column(String(32), index=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_attempt_at: Mapped[datetime | None]
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
+    replay_of: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+
+
+class WebhookAttemptRow(Base):
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class AttemptLimitRow(Base):
+    """Failed attempts per key (a dossier code, a client address) on the public lookup, to slow guessing."""
+
+    __tablename__ = "attempt_limits"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window_started_at: Mapped[datetime]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
 
 
 def table_of(model: type[Base]) -> Table:

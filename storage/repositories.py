@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,7 @@ from storage.models import (
     DossierRow,
     ExtensionLetterRow,
     ProcedureRow,
+    ShareRow,
     UserRow,
     table_of,
 )
@@ -153,7 +154,7 @@ _DOSSIER_COLUMNS = (
     "code", "procedure_code", "receiving_agency_code", "holder_agency_code", "holder_since", "clock_started_at",
     "last_moved_at", "channel",
     "subject", "received_at", "due_at", "extended_due_at", "step_index", "step_started_at", "step_due_at",
-    "paused_at", "holding_paused_days", "total_paused_days", "resolved_at", "completed_at",
+    "paused_at", "holding_paused_days", "total_paused_days", "resolved_at", "completed_at", "parent_code",
 )
 
 
@@ -195,14 +196,16 @@ def _handover_from_json(data: dict[str, Any] | None) -> Handover | None:
 DOSSIERS = table_of(DossierRow)
 EVENTS = table_of(DossierEventRow)
 PARTICIPANTS = table_of(DossierParticipantRow)
+SHARES = table_of(ShareRow)
 
 
 # The transition path's statements, built once: each call only binds values (see bench/transitions.py).
 _SAVED_COLUMNS = (*_DOSSIER_COLUMNS, "state", "holder_party", "applicant_kind", "applicant_name",
                   "applicant_id_number", "applicant_phone", "applicant_email", "applicant_address")
-# Agency codes never contain a comma (AGENCY_CODE_PATTERN), so one joined string carries the participants.
+# Agency codes never contain a comma or a colon (AGENCY_CODE_PATTERN), so one joined string carries the
+# participants, each as "<agency code>:<via>".
 _PARTICIPANT_LIST = (
-    select(func.aggregate_strings(PARTICIPANTS.c.agency_code, ","))
+    select(func.aggregate_strings(PARTICIPANTS.c.agency_code + literal(":") + PARTICIPANTS.c.via, ","))
     .where(PARTICIPANTS.c.dossier_id == DOSSIERS.c.id)
     .scalar_subquery()
     .label("participant_list")
@@ -214,8 +217,18 @@ _UPDATE_DOSSIER = (
     .where(DOSSIERS.c.id == bindparam("_id"), DOSSIERS.c.version == bindparam("_expected_version"))
     .values({name: bindparam(name) for name in (*_SAVED_COLUMNS, "version", "last_event_seq")})
 )
-_SELECT_PARTICIPANTS = select(PARTICIPANTS.c.dossier_id, PARTICIPANTS.c.agency_code).where(
+_SELECT_PARTICIPANTS = select(PARTICIPANTS.c.dossier_id, PARTICIPANTS.c.agency_code, PARTICIPANTS.c.via).where(
     PARTICIPANTS.c.dossier_id.in_(bindparam("ids", expanding=True)))
+ROUTE, LINKED = "route", "linked"
+
+
+def _split_participants(joined: str | None) -> tuple[set[str], set[str]]:
+    route: set[str] = set()
+    linked: set[str] = set()
+    for item in (joined.split(",") if joined else ()):
+        code, _, via = item.partition(":")
+        (linked if via == LINKED else route).add(code)
+    return route, linked - route
 
 
 def _local_day_start(day: date) -> datetime:
@@ -226,8 +239,9 @@ class SqlDossierRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         # What this unit of work read, so a save writes only what changed: participants already stored
-        # and the sequence number of the last event, per dossier id.
+        # (route and linked) and the sequence number of the last event, per dossier id.
         self._stored_participants: dict[int, frozenset[str]] = {}
+        self._stored_linked: dict[int, frozenset[str]] = {}
         self._last_event_seq: dict[int, int] = {}
 
     # --- intake numbering -------------------------------------------------------------------------
@@ -243,7 +257,7 @@ class SqlDossierRepository:
 
     # --- rows <-> domain ----------------------------------------------------------------------------
     @staticmethod
-    def _to_domain(row: Any, participants: set[str]) -> Dossier:
+    def _to_domain(row: Any, participants: set[str], linked: set[str]) -> Dossier:
         """From a DossierRow or a Core row of the dossiers table (same attribute names)."""
         return Dossier(
             id=row.id, code=row.code, procedure_code=row.procedure_code,
@@ -257,16 +271,23 @@ class SqlDossierRepository:
             extended_due_at=row.extended_due_at, step_index=row.step_index, step_started_at=row.step_started_at,
             step_due_at=row.step_due_at, paused_at=row.paused_at, holding_paused_days=row.holding_paused_days,
             total_paused_days=row.total_paused_days, resolved_at=row.resolved_at, completed_at=row.completed_at,
-            participant_agencies=participants, version=row.version,
+            participant_agencies=participants, linked_agencies=linked, parent_code=row.parent_code,
+            version=row.version,
         )
 
-    def _participants(self, ids: Sequence[int]) -> dict[int, set[str]]:
-        found: dict[int, set[str]] = {i: set() for i in ids}
+    def _participants(self, ids: Sequence[int]) -> dict[int, tuple[set[str], set[str]]]:
+        """Per dossier id: (route participants, linked agencies)."""
+        found: dict[int, tuple[set[str], set[str]]] = {i: (set(), set()) for i in ids}
         if ids:
             rows = self.session.execute(_SELECT_PARTICIPANTS, {"ids": list(ids)})
-            for dossier_id, agency_code in rows:
-                found[dossier_id].add(agency_code)
+            for dossier_id, agency_code, via in rows:
+                found[dossier_id][1 if via == LINKED else 0].add(agency_code)
         return found
+
+    def _remember(self, dossier: Dossier) -> None:
+        assert dossier.id is not None
+        self._stored_participants[dossier.id] = frozenset(dossier.participant_agencies)
+        self._stored_linked[dossier.id] = frozenset(dossier.linked_agencies - dossier.participant_agencies)
 
     def _id_of(self, code: str) -> int | None:
         return self.session.scalar(select(DossierRow.id).where(DossierRow.code == code))
@@ -278,8 +299,9 @@ class SqlDossierRepository:
             .returning(DOSSIERS.c.id))
         dossier.id = int(result.scalar_one())
         self._add_participants(dossier.id, dossier.participant_agencies)
+        self._add_participants(dossier.id, dossier.linked_agencies - dossier.participant_agencies, via=LINKED)
         self._add_events(dossier.id, events, start=1)
-        self._stored_participants[dossier.id] = frozenset(dossier.participant_agencies)
+        self._remember(dossier)
         self._last_event_seq[dossier.id] = len(events)
 
     def save(self, dossier: Dossier, *, expected_version: int, events: list[DossierEvent]) -> None:
@@ -293,16 +315,51 @@ class SqlDossierRepository:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleVersion(detail={"expected_version": expected_version})
         dossier.version = expected_version + 1
-        known = self._stored_participants[dossier.id]
-        self._add_participants(dossier.id, dossier.participant_agencies - known)
-        self._stored_participants[dossier.id] = frozenset(dossier.participant_agencies)
+        known, linked = self._stored_participants[dossier.id], self._stored_linked[dossier.id]
+        joined = dossier.participant_agencies - known
+        if joined & linked:  # an agency that read it through a linked dossier now takes part itself
+            self.session.execute(update(PARTICIPANTS).where(
+                PARTICIPANTS.c.dossier_id == dossier.id, PARTICIPANTS.c.agency_code.in_(sorted(joined & linked)))
+                .values(via=ROUTE))
+        self._add_participants(dossier.id, joined - linked)
+        self._add_participants(dossier.id, dossier.linked_agencies - dossier.participant_agencies - linked,
+                               via=LINKED)
+        self._remember(dossier)
         self._add_events(dossier.id, events, start=last_seq + 1)
         self._last_event_seq[dossier.id] = last_seq + len(events)
 
-    def _add_participants(self, dossier_id: int, codes: set[str]) -> None:
+    def _add_participants(self, dossier_id: int, codes: set[str], *, via: str = ROUTE) -> None:
         if codes:
             self.session.execute(insert(PARTICIPANTS),
-                                 [{"dossier_id": dossier_id, "agency_code": c} for c in sorted(codes)])
+                                 [{"dossier_id": dossier_id, "agency_code": c, "via": via} for c in sorted(codes)])
+
+    def add_linked_agencies(self, code: str, agencies: frozenset[str]) -> None:
+        dossier_id = self._id_of(code)
+        if dossier_id is None or not agencies:
+            return
+        dialect = self.session.get_bind().dialect.name
+        insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self.session.execute(
+            insert_for(PARTICIPANTS).values([{"dossier_id": dossier_id, "agency_code": c, "via": LINKED}
+                                             for c in sorted(agencies)])
+            .on_conflict_do_nothing(index_elements=["dossier_id", "agency_code"]))
+
+    def set_receipt_digest(self, code: str, digest: str) -> None:
+        self.session.execute(update(DOSSIERS).where(DOSSIERS.c.code == code).values(receipt_digest=digest))
+
+    def receipt_digest(self, code: str) -> str | None:
+        return self.session.scalar(select(DOSSIERS.c.receipt_digest).where(DOSSIERS.c.code == code))
+
+    def children(self, parent_code: str) -> list[Dossier]:
+        return self._many(DOSSIERS.c.parent_code == parent_code)
+
+    def get_many(self, codes: Sequence[str]) -> list[Dossier]:
+        return self._many(DOSSIERS.c.code.in_(list(codes))) if codes else []
+
+    def _many(self, condition: Any) -> list[Dossier]:
+        rows = list(self.session.execute(select(DOSSIERS).where(condition).order_by(DOSSIERS.c.code)))
+        participants = self._participants([r.id for r in rows])
+        return [self._to_domain(r, *participants[r.id]) for r in rows]
 
     def _add_events(self, dossier_id: int, events: list[DossierEvent], *, start: int) -> None:
         if not events:
@@ -324,10 +381,11 @@ class SqlDossierRepository:
         row = self.session.execute(stmt, {"code": code}).one_or_none()
         if row is None:
             return None
-        participants = set(row.participant_list.split(",")) if row.participant_list else set()
-        self._stored_participants[row.id] = frozenset(participants)
+        participants, linked = _split_participants(row.participant_list)
+        dossier = self._to_domain(row, participants, linked)
+        self._remember(dossier)
         self._last_event_seq[row.id] = row.last_event_seq
-        return self._to_domain(row, participants)
+        return dossier
 
     def events(self, code: str) -> list[DossierEvent]:
         rows = self.session.scalars(
@@ -347,9 +405,14 @@ class SqlDossierRepository:
         conditions: list[Any] = []
         wanted = query.filters
         if query.visible_agencies is not None:
-            conditions.append(exists().where(
-                DossierParticipantRow.dossier_id == DossierRow.id,
-                DossierParticipantRow.agency_code.in_(sorted(query.visible_agencies))))
+            visible: Any = exists().where(DossierParticipantRow.dossier_id == DossierRow.id,
+                                     DossierParticipantRow.agency_code.in_(sorted(query.visible_agencies)))
+            if query.shared_with:
+                shared = exists().where(SHARES.c.dossier_id == DossierRow.id, SHARES.c.whole_dossier.is_(True),
+                                        SHARES.c.grantee_agency_code.in_(sorted(query.shared_with)),
+                                        SHARES.c.revoked_at.is_(None), SHARES.c.expires_at > query.now)
+                visible = or_(visible, shared)
+            conditions.append(visible)
         if wanted.agency_code:
             conditions.append(or_(DossierRow.receiving_agency_code == wanted.agency_code,
                                   DossierRow.holder_agency_code == wanted.agency_code))
@@ -381,7 +444,7 @@ class SqlDossierRepository:
         rows = list(self.session.scalars(select(DossierRow).where(*conditions).order_by(*order)
                                          .limit(query.filters.limit).offset(query.filters.offset)))
         participants = self._participants([r.id for r in rows])
-        return [self._to_domain(r, participants[r.id]) for r in rows], int(count)
+        return [self._to_domain(r, *participants[r.id]) for r in rows], int(count)
 
     def add_extension(self, code: str, letter: ExtensionLetter) -> None:
         dossier_id = self._id_of(code)

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.access_log import SqlAccessLogRepository
 from storage.db import WRITE_INTENT, FairLock, sqlite_write_lock
 from storage.documents import SqlDocumentRepository
 from storage.repositories import (
@@ -16,6 +17,8 @@ from storage.repositories import (
     SqlProcedureRepository,
     SqlUserRepository,
 )
+from storage.sharing import SqlIntegrationRepository, SqlShareRepository
+from storage.webhooks import SqlWebhookRepository
 
 SQLITE_LOCK_TIMEOUT_SECONDS = 30.0
 
@@ -29,6 +32,10 @@ class SqlUnitOfWork:
     users: SqlUserRepository
     alerts: SqlAlertRepository
     documents: SqlDocumentRepository
+    shares: SqlShareRepository
+    integrations: SqlIntegrationRepository
+    access_log: SqlAccessLogRepository
+    webhooks: SqlWebhookRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -52,6 +59,10 @@ class SqlUnitOfWork:
             self.users = SqlUserRepository(self._session)
             self.alerts = SqlAlertRepository(self._session)
             self.documents = SqlDocumentRepository(self._session)
+            self.shares = SqlShareRepository(self._session)
+            self.integrations = SqlIntegrationRepository(self._session)
+            self.access_log = SqlAccessLogRepository(self._session)
+            self.webhooks = SqlWebhookRepository(self._session)
         self._depth += 1
         return self
 

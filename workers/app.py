@@ -9,10 +9,11 @@ from celery import Celery
 from celery.schedules import crontab
 
 from infra.settings import Settings
-from infra.task_queue import DEFAULT_QUEUE, INDEX_QUEUE, OCR_QUEUE, broker_for
+from infra.task_queue import DEFAULT_QUEUE, INDEX_QUEUE, OCR_QUEUE, WEBHOOK_QUEUE, broker_for
 from infra.wiring import Backends, build_backends
 
 DEADLINE_SCAN_MINUTES = 10
+WEBHOOK_RETRY_SECONDS = 30  # due retries are picked up this often (new events are sent at once)
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -29,12 +30,15 @@ def create_celery(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_default_queue=DEFAULT_QUEUE,
-        task_routes={"hoso.process_document": {"queue": OCR_QUEUE}, "hoso.index_dossier": {"queue": INDEX_QUEUE}},
+        task_routes={"hoso.process_document": {"queue": OCR_QUEUE}, "hoso.index_dossier": {"queue": INDEX_QUEUE},
+                     "hoso.deliver_webhooks": {"queue": WEBHOOK_QUEUE}},
         timezone="Asia/Ho_Chi_Minh",
         enable_utc=True,
         beat_schedule={
             "scan-deadlines": {"task": "hoso.scan_deadlines",
                                "schedule": crontab(minute=f"*/{DEADLINE_SCAN_MINUTES}")},
+            "deliver-webhooks": {"task": "hoso.deliver_webhooks", "schedule": float(WEBHOOK_RETRY_SECONDS),
+                                 "options": {"queue": WEBHOOK_QUEUE, "expires": WEBHOOK_RETRY_SECONDS}},
         },
         beat_schedule_filename=str(Path(settings.data_dir).resolve() / "celerybeat-schedule"),
         worker_hijack_root_logger=False,

@@ -17,7 +17,7 @@ RETRY = {"acks_late": True, "autoretry_for": TRANSIENT, "retry_backoff": True, "
 
 
 def register(app: Celery) -> None:
-    from infra.jobs import index_dossier_job, process_document_job
+    from infra.jobs import deliver_webhooks_job, index_dossier_job, process_document_job
     from workers.app import backends_of
 
     @app.task(name="hoso.scan_deadlines", **RETRY)
@@ -37,3 +37,9 @@ def register(app: Celery) -> None:
     def index_dossier_task(dossier_code: str) -> dict[str, int]:
         """Brings one dossier's search entry up to date. Safe to repeat."""
         return {"documents_indexed": index_dossier_job(backends_of(app), dossier_code)}
+
+    @app.task(name="hoso.deliver_webhooks", **RETRY)
+    def deliver_webhooks_task() -> dict[str, int]:
+        """Posts the webhook deliveries that are due. Safe to run in several workers and to repeat."""
+        report = deliver_webhooks_job(backends_of(app))
+        return {"attempted": report.attempted, "delivered": report.delivered, "failed": report.failed}

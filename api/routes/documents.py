@@ -12,6 +12,7 @@ from api.deps import BackendsDep, ClockDep, CurrentUser, UowDep
 from api.errors import ERROR_RESPONSES
 from api.schemas.documents import DocumentPublic, DocumentsPublic, DocumentText, PagePublic
 from ingest.staging import stage_upload
+from records.access_log import AccessKind
 from records.blobs import derived_key, original_key
 from records.documents import DocumentMetadata
 from records.errors import Conflict, NotFound
@@ -46,6 +47,8 @@ def upload_document(
     issued_date: Annotated[date | None, Form()] = None,
     signer: Annotated[str | None, Form(max_length=200)] = None,
     subject: Annotated[str | None, Form(max_length=2000)] = None,
+    is_result: Annotated[bool, Form(description="a result of the procedure: the applicant may download it "
+                                                "once the dossier is resolved")] = False,
 ) -> DocumentPublic:
     staged = stage_upload(file.file, file.filename or "", directory=backends.settings.data_dir / "staging",
                           max_bytes=backends.settings.max_upload_bytes)
@@ -54,7 +57,8 @@ def upload_document(
             uow=uow, blobs=backends.blobs, clock=clock, actor=user, dossier_code=code, upload=staged,
             document_type=document_type, title=title,
             metadata=DocumentMetadata(number_notation=number_notation, issuing_organ=issuing_organ,
-                                      issued_date=issued_date, signer=signer, subject=subject))
+                                      issued_date=issued_date, signer=signer, subject=subject),
+            is_result=is_result, tasks=backends.tasks)
     finally:
         staged.path.unlink(missing_ok=True)
     if registered.duplicate:
@@ -67,14 +71,14 @@ def upload_document(
 
 
 @router.get("/dossiers/{code}/documents", response_model=DocumentsPublic, summary="Tài liệu của hồ sơ")
-def read_documents(code: str, uow: UowDep, user: CurrentUser) -> DocumentsPublic:
-    documents = list_documents(uow=uow, actor=user, dossier_code=code)
+def read_documents(code: str, uow: UowDep, clock: ClockDep, user: CurrentUser) -> DocumentsPublic:
+    documents = list_documents(uow=uow, clock=clock, actor=user, dossier_code=code)
     return DocumentsPublic(data=[DocumentPublic.of(d) for d in documents], count=len(documents))
 
 
 @router.get("/documents/{document_id}", response_model=DocumentPublic, summary="Thông tin và trạng thái tài liệu")
-def read_document(document_id: str, uow: UowDep, user: CurrentUser) -> DocumentPublic:
-    return DocumentPublic.of(get_document(uow=uow, actor=user, document_id=document_id))
+def read_document(document_id: str, uow: UowDep, clock: ClockDep, user: CurrentUser) -> DocumentPublic:
+    return DocumentPublic.of(get_document(uow=uow, clock=clock, actor=user, document_id=document_id))
 
 
 def _download(backends: BackendsDep, key: str, filename: str, media_type: str) -> Response:
@@ -94,15 +98,17 @@ def _download(backends: BackendsDep, key: str, filename: str, media_type: str) -
 
 @router.get("/documents/{document_id}/original", summary="Tải bản gốc",
             responses={200: {"content": {"application/octet-stream": {}}}, 307: {"description": "S3 link"}})
-def read_original(document_id: str, backends: BackendsDep, uow: UowDep, user: CurrentUser) -> Response:
-    document = get_document(uow=uow, actor=user, document_id=document_id)
+def read_original(document_id: str, backends: BackendsDep, uow: UowDep, clock: ClockDep,
+                  user: CurrentUser) -> Response:
+    document = get_document(uow=uow, clock=clock, actor=user, document_id=document_id, kind=AccessKind.DOWNLOAD)
     return _download(backends, original_key(document.sha256), document.filename, document.media_type)
 
 
 @router.get("/documents/{document_id}/searchable.pdf", summary="Bản PDF/A có lớp văn bản tìm kiếm được",
             responses={200: {"content": {"application/pdf": {}}}})
-def read_searchable_pdf(document_id: str, backends: BackendsDep, uow: UowDep, user: CurrentUser) -> Response:
-    document = get_document(uow=uow, actor=user, document_id=document_id)
+def read_searchable_pdf(document_id: str, backends: BackendsDep, uow: UowDep, clock: ClockDep,
+                        user: CurrentUser) -> Response:
+    document = get_document(uow=uow, clock=clock, actor=user, document_id=document_id, kind=AccessKind.DOWNLOAD)
     if not document.has_searchable_pdf:
         raise NotFound("Tài liệu chưa có bản PDF tìm kiếm được.", "The document has no searchable PDF (yet).",
                        code="searchable_pdf_not_ready", detail={"status": document.status.value})
@@ -112,9 +118,9 @@ def read_searchable_pdf(document_id: str, backends: BackendsDep, uow: UowDep, us
 
 @router.get("/documents/{document_id}/pages/{page_number}/thumbnail.png", summary="Ảnh thu nhỏ một trang",
             responses={200: {"content": {"image/png": {}}}})
-def read_thumbnail(document_id: str, page_number: int, backends: BackendsDep, uow: UowDep,
+def read_thumbnail(document_id: str, page_number: int, backends: BackendsDep, uow: UowDep, clock: ClockDep,
                    user: CurrentUser) -> Response:
-    document = get_document(uow=uow, actor=user, document_id=document_id)
+    document = get_document(uow=uow, clock=clock, actor=user, document_id=document_id, kind=AccessKind.PREVIEW)
     if document.page_count is None or not 1 <= page_number <= document.page_count:
         raise NotFound("Không có trang này.", "No such page.", code="page_not_found",
                        detail={"page_number": page_number, "page_count": document.page_count})
@@ -123,8 +129,8 @@ def read_thumbnail(document_id: str, page_number: int, backends: BackendsDep, uo
 
 
 @router.get("/documents/{document_id}/text", response_model=DocumentText, summary="Văn bản từng trang")
-def read_text(document_id: str, uow: UowDep, user: CurrentUser) -> DocumentText:
-    document, pages = document_pages(uow=uow, actor=user, document_id=document_id)
+def read_text(document_id: str, uow: UowDep, clock: ClockDep, user: CurrentUser) -> DocumentText:
+    document, pages = document_pages(uow=uow, clock=clock, actor=user, document_id=document_id)
     return DocumentText(document_id=document.id, status=document.status, pages=[PagePublic.of(p) for p in pages])
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import Response as RawResponse
@@ -12,6 +12,8 @@ from api.reports.control_slip_pdf import render_control_slip_pdf
 from api.schemas.dossiers import (
     ControlSlipPublic,
     DossierCreate,
+    DossierCreated,
+    DossierDetail,
     DossierPublic,
     DossiersPublic,
     EventPublic,
@@ -19,8 +21,10 @@ from api.schemas.dossiers import (
     ExtensionCreate,
     ExtensionPublic,
     ExtensionsPublic,
+    GroupProgress,
     LateDossierPublic,
     LateDossiersPublic,
+    LinkedDossierPublic,
     TransitionCreate,
 )
 from records.access import Principal
@@ -35,28 +39,50 @@ from records.services.dossiers import (
     late_dossiers,
     list_dossiers,
     list_extensions,
-    receive_dossier,
     transition_dossier,
 )
+from records.services.intake import receive_dossier
 from records.services.reports import control_slip
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"], responses=ERROR_RESPONSES)
 
 
 def _public(dossier: Dossier, clock: Clock, calendar: WorkingCalendar, user: Principal) -> DossierPublic:
-    return DossierPublic.of(dossier, overdue_days=dossier.overdue_days(clock.now(), calendar), viewer=user)
+    now = clock.now()
+    return DossierPublic.of(dossier, overdue_days=dossier.overdue_days(now, calendar), viewer=user, now=now)
 
 
-@router.post("", response_model=DossierPublic, status_code=201, summary="Tiếp nhận hồ sơ")
-def create_dossier(body: DossierCreate, response: Response, uow: UowDep, clock: ClockDep, calendar: CalendarDep,
-                   user: CurrentUser) -> DossierPublic:
-    dossier, _events = receive_dossier(
-        uow=uow, clock=clock, calendar=calendar, actor=user, procedure_code=body.procedure_code,
-        applicant=body.applicant.to_domain(), channel=body.channel, received_at=body.received_at,
-        agency_code=body.agency_code, subject=body.subject)
+def _group(linked: list[Dossier], clock: Clock, calendar: WorkingCalendar) -> GroupProgress | None:
+    if not linked:
+        return None
+    now = clock.now()
+    return GroupProgress.of([LinkedDossierPublic.of(d, overdue_days=d.overdue_days(now, calendar)) for d in linked])
+
+
+def _detail(dossier: Dossier, reason: str, linked: list[Dossier], clock: Clock, calendar: WorkingCalendar,
+            user: Principal) -> dict[str, Any]:
+    return {**_public(dossier, clock, calendar, user).model_dump(), "access_reason": reason,
+            "group": _group(linked, clock, calendar)}
+
+
+@router.post("", response_model=DossierCreated, status_code=201, summary="Tiếp nhận hồ sơ",
+             description="Intake at the officer's desk. A procedure that links others (the \"3 in 1\") also "
+                         "opens one linked dossier per linked procedure at its own agency; they share the papers "
+                         "uploaded to this one. The answer carries the receipt secret, once.")
+def create_dossier(body: DossierCreate, response: Response, backends: BackendsDep, uow: UowDep, clock: ClockDep,
+                   calendar: CalendarDep, user: CurrentUser) -> DossierCreated:
+    intake = receive_dossier(
+        uow=uow, clock=clock, calendar=calendar, signer=backends.signer, actor=user,
+        procedure_code=body.procedure_code, applicant=body.applicant.to_domain(), channel=body.channel,
+        received_at=body.received_at, agency_code=body.agency_code, subject=body.subject,
+        linked_procedures=body.linked_procedures, tasks=backends.tasks)
+    dossier = intake.dossier
+    for created in (dossier, *intake.linked):
+        backends.tasks.index_dossier(created.code)
     response.headers["ETag"] = etag(dossier.version)
     response.headers["Location"] = f"/api/v1/dossiers/{dossier.code}"
-    return _public(dossier, clock, calendar, user)
+    return DossierCreated(**_detail(dossier, "receiving_agency", intake.linked, clock, calendar, user),
+                          receipt_secret=intake.receipt_secret)
 
 
 @router.get("", response_model=DossiersPublic, summary="Tra cứu, lọc hồ sơ")
@@ -86,12 +112,13 @@ def read_late_dossiers(uow: UowDep, clock: ClockDep, calendar: CalendarDep, user
                                                       overdue_days=r.overdue_days) for r in rows], count=count)
 
 
-@router.get("/{code}", response_model=DossierPublic, summary="Một hồ sơ")
+@router.get("/{code}", response_model=DossierDetail, summary="Một hồ sơ",
+            description="Written to the access log. A group dossier lists its linked dossiers' progress.")
 def read_dossier(code: str, response: Response, uow: UowDep, clock: ClockDep, calendar: CalendarDep,
-                 user: CurrentUser) -> DossierPublic:
-    dossier = get_dossier(uow=uow, actor=user, code=code)
-    response.headers["ETag"] = etag(dossier.version)
-    return _public(dossier, clock, calendar, user)
+                 user: CurrentUser) -> DossierDetail:
+    view = get_dossier(uow=uow, clock=clock, actor=user, code=code)
+    response.headers["ETag"] = etag(view.dossier.version)
+    return DossierDetail(**_detail(view.dossier, view.decision.reason, view.linked, clock, calendar, user))
 
 
 @router.post("/{code}/transitions", response_model=DossierPublic, summary="Chuyển trạng thái hồ sơ",
@@ -101,16 +128,18 @@ def create_transition(code: str, body: TransitionCreate, response: Response, bac
                       expected_version: IfMatchVersion) -> DossierPublic:
     dossier, _event = transition_dossier(uow=uow, clock=clock, calendar=calendar, actor=user, code=code,
                                          to=body.to, note=body.note, target_agency_code=body.target_agency_code,
-                                         expected_version=expected_version)
+                                         expected_version=expected_version, tasks=backends.tasks)
     if body.to is DossierState.TRANSFERRED or backends.settings.index_on_every_move:
         backends.tasks.index_dossier(code)  # the new holder must find it; states are a search filter too
+    if body.to is DossierState.TRANSFERRED and dossier.parent_code is not None:
+        backends.tasks.index_dossier(dossier.parent_code)  # the new agency finds the group's papers too
     response.headers["ETag"] = etag(dossier.version)
     return _public(dossier, clock, calendar, user)
 
 
 @router.get("/{code}/history", response_model=EventsPublic, summary="Lịch sử xử lý")
-def read_history(code: str, uow: UowDep, user: CurrentUser) -> EventsPublic:
-    events = dossier_history(uow=uow, actor=user, code=code)
+def read_history(code: str, uow: UowDep, clock: ClockDep, user: CurrentUser) -> EventsPublic:
+    events = dossier_history(uow=uow, clock=clock, actor=user, code=code)
     return EventsPublic(data=[EventPublic.of(e) for e in events], count=len(events))
 
 
@@ -148,6 +177,6 @@ def create_extension(code: str, body: ExtensionCreate, uow: UowDep, clock: Clock
 
 
 @router.get("/{code}/extensions", response_model=ExtensionsPublic, summary="Các thư hẹn lại")
-def read_extensions(code: str, uow: UowDep, user: CurrentUser) -> ExtensionsPublic:
-    letters = list_extensions(uow=uow, actor=user, code=code)
+def read_extensions(code: str, uow: UowDep, clock: ClockDep, user: CurrentUser) -> ExtensionsPublic:
+    letters = list_extensions(uow=uow, clock=clock, actor=user, code=code)
     return ExtensionsPublic(data=[ExtensionPublic.of(x) for x in letters], count=len(letters))

@@ -16,6 +16,7 @@ class DocumentLinks(BaseModel):
     searchable_pdf: str | None
     text: str
     retry: str | None
+    readers: str
 
 
 class DocumentPublic(BaseModel):
@@ -32,7 +33,9 @@ class DocumentPublic(BaseModel):
     failure_code: str | None
     failure_reason: str | None
     uploaded_by: str
+    uploaded_agency_code: str | None
     uploaded_at: datetime
+    is_result: bool
     number_notation: str | None
     issuing_organ: str | None
     issued_date: date | None
@@ -49,14 +52,16 @@ class DocumentPublic(BaseModel):
             title=document.title, filename=document.filename, media_type=document.media_type,
             size_bytes=document.size_bytes, sha256=document.sha256, page_count=document.page_count,
             status=document.status, failure_code=document.failure_code, failure_reason=document.failure_reason,
-            uploaded_by=document.uploaded_by, uploaded_at=document.uploaded_at,
+            uploaded_by=document.uploaded_by, uploaded_agency_code=document.uploaded_agency_code,
+            uploaded_at=document.uploaded_at, is_result=document.is_result,
             number_notation=meta.number_notation, issuing_organ=meta.issuing_organ, issued_date=meta.issued_date,
             signer=meta.signer, subject=meta.subject,
             links=DocumentLinks(
                 self=base, original=f"{base}/original",
                 searchable_pdf=f"{base}/searchable.pdf" if document.has_searchable_pdf else None,
                 text=f"{base}/text",
-                retry=f"{base}/retry" if document.status is DocumentStatus.FAILED else None),
+                retry=f"{base}/retry" if document.status is DocumentStatus.FAILED else None,
+                readers=f"{base}/access-log"),
         )
 
 

@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from records.access import Action, Principal, decide
 from records.dossiers import (
+    DONE_FOR_GROUP,
     ROLE_TARGETS,
     TRANSITIONS,
     Applicant,
@@ -21,6 +22,7 @@ from records.dossiers import (
     Party,
     Timeliness,
 )
+from records.services.access import subject_of
 from records.services.reports import TimelinessCounts
 
 
@@ -52,6 +54,10 @@ class DossierCreate(BaseModel):
     received_at: AwareDatetime | None = Field(default=None, description="default: now; never in the future")
     agency_code: str | None = Field(default=None, description="default: the officer's own agency")
     subject: str = Field(default="", max_length=1000)
+    linked_procedures: list[str] | None = Field(
+        default=None, max_length=20,
+        description="for a procedure that links others (\"3 in 1\"): which linked dossiers to open; "
+                    "default all of them")
 
 
 class TransitionCreate(BaseModel):
@@ -89,14 +95,15 @@ class DossierPublic(BaseModel):
     late: bool
     version: int
     participant_agencies: list[str]
+    linked_agencies: list[str] = Field(description="agencies working on its linked dossiers, who read it too")
+    parent_code: str | None = Field(description="the group dossier this one was opened with (\"3 in 1\")")
     next_states: list[DossierState] = Field(
         description="moves the current user may make now: allowed from this state, by their roles, and only "
                     "while their agency holds the dossier")
 
     @classmethod
-    def of(cls, dossier: Dossier, *, overdue_days: float, viewer: Principal) -> DossierPublic:
-        holds = decide(viewer, Action.CHANGE, participant_agencies=dossier.participant_agencies,
-                       holder_agency_code=dossier.holder_agency_code).allowed
+    def of(cls, dossier: Dossier, *, overdue_days: float, viewer: Principal, now: datetime) -> DossierPublic:
+        holds = decide(viewer, Action.CHANGE, subject_of(dossier), now=now).allowed
         allowed = {s for role in viewer.roles for s in ROLE_TARGETS.get(role, frozenset())} if holds else set()
         return cls(
             code=dossier.code, procedure_code=dossier.procedure_code,
@@ -108,8 +115,62 @@ class DossierPublic(BaseModel):
             resolved_at=dossier.resolved_at, completed_at=dossier.completed_at,
             overdue_days=round(overdue_days, 2), late=overdue_days > 0, version=dossier.version,
             participant_agencies=sorted(dossier.participant_agencies),
+            linked_agencies=sorted(dossier.linked_agencies - dossier.participant_agencies),
+            parent_code=dossier.parent_code,
             next_states=sorted(TRANSITIONS[dossier.state] & allowed),
         )
+
+
+class LinkedDossierPublic(BaseModel):
+    """One linked dossier of a group, as its progress: enough to follow it, not its contents."""
+
+    code: str
+    procedure_code: str
+    receiving_agency_code: str
+    holder_agency_code: str
+    state: DossierState
+    due_at: datetime | None
+    resolved_at: datetime | None
+    overdue_days: float
+    late: bool
+    done: bool
+
+    @classmethod
+    def of(cls, dossier: Dossier, *, overdue_days: float) -> LinkedDossierPublic:
+        return cls(code=dossier.code, procedure_code=dossier.procedure_code,
+                   receiving_agency_code=dossier.receiving_agency_code, holder_agency_code=dossier.holder_agency_code,
+                   state=dossier.state, due_at=dossier.due_at, resolved_at=dossier.resolved_at,
+                   overdue_days=round(overdue_days, 2), late=overdue_days > 0,
+                   done=dossier.state in DONE_FOR_GROUP)
+
+
+class GroupProgress(BaseModel):
+    """The combined progress of a group dossier's linked dossiers."""
+
+    total: int
+    done: int
+    late: int
+    latest_due_at: datetime | None
+    dossiers: list[LinkedDossierPublic]
+
+    @classmethod
+    def of(cls, linked: list[LinkedDossierPublic]) -> GroupProgress:
+        dues = [d.due_at for d in linked if d.due_at is not None]
+        return cls(total=len(linked), done=sum(d.done for d in linked), late=sum(d.late for d in linked),
+                   latest_due_at=max(dues) if dues else None, dossiers=linked)
+
+
+class DossierDetail(DossierPublic):
+    """One dossier as its reader sees it: why they may, and, for a group dossier, its linked dossiers."""
+
+    access_reason: str = Field(description="why the reader may see it: holder_agency, receiving_agency, "
+                                           "route_agency, successor_agency, linked_dossier, share, admin")
+    group: GroupProgress | None = None
+
+
+class DossierCreated(DossierDetail):
+    receipt_secret: str = Field(description="printed on the intake receipt; with the code it lets the applicant "
+                                            "look the dossier up. Shown this once: only a digest is stored")
 
 
 class DossiersPublic(BaseModel):

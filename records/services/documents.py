@@ -1,19 +1,26 @@
-"""Use cases for a dossier's documents: registering an upload, reading, retrying."""
+"""Use cases for a dossier's documents: registering an upload (attaching), reading, retrying.
+
+Every read of a document — its metadata, content, text or page images — goes to the access log."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from records.access import Action, Principal, decide
+from records.access import Action, Decision, Principal
+from records.access_log import AccessKind
 from records.blobs import BlobStore, original_key
 from records.clock import Clock
 from records.documents import Document, DocumentMetadata, DocumentStatus, PageText
-from records.errors import Conflict, NotFound, PermissionDenied
+from records.errors import Conflict, NotFound
 from records.ports import UnitOfWork
 from records.procedures import DocumentType
-from records.services.dossiers import _readable
+from records.services.access import authorize, logged, require
+from records.services.webhooks import announce
+from records.tasks import TaskQueue
+from records.webhooks import EventType
 
 
 @dataclass(frozen=True)
@@ -40,18 +47,16 @@ def _document_not_found(document_id: str) -> NotFound:
 
 def register_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, actor: Principal, dossier_code: str,
                       upload: StagedUpload, document_type: DocumentType, title: str,
-                      metadata: DocumentMetadata) -> Registered:
+                      metadata: DocumentMetadata, is_result: bool = False,
+                      tasks: TaskQueue | None = None) -> Registered:
     """Stores the original (keyed by its SHA-256) and records the document as queued.
 
-    The same content uploaded twice to one dossier is reported, not stored again. If recording fails, an
-    original that no document references is removed again: no orphan blobs.
+    Who may attach: the agency holding the dossier, or a system or agency it was shared with for attaching
+    (a specialised system's result). The same content uploaded twice to one dossier is reported, not stored
+    again. If recording fails, an original that no document references is removed again: no orphan blobs.
     """
     with uow:
-        dossier = _readable(uow, actor, dossier_code)
-        if not decide(actor, Action.CHANGE, participant_agencies=dossier.participant_agencies,
-                      holder_agency_code=dossier.holder_agency_code):
-            raise PermissionDenied("Chỉ cơ quan đang giữ hồ sơ mới được bổ sung tài liệu.",
-                                   "Only the agency holding the dossier can add documents.", code="not_the_holder")
+        require(uow, actor, dossier_code, Action.ATTACH, now=clock.now())
         existing = uow.documents.find_by_hash(dossier_code, upload.sha256)
     if existing is not None:
         return Registered(existing, duplicate=True)
@@ -63,12 +68,17 @@ def register_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, actor:
         id=uuid.uuid4().hex, dossier_code=dossier_code, document_type=document_type,
         title=title.strip() or upload.filename, filename=upload.filename, media_type=upload.media_type,
         size_bytes=upload.size_bytes, sha256=upload.sha256, uploaded_by=actor.username, uploaded_at=now,
-        metadata=metadata, status_changed_at=now,
+        metadata=metadata, status_changed_at=now, uploaded_agency_code=actor.agency_code, is_result=is_result,
     )
     try:
         with uow:
             uow.begin_write()
             uow.documents.add(document)
+            dossier = uow.dossiers.get(dossier_code)
+            announced = 0 if dossier is None else announce(
+                uow, event_type=EventType.DOCUMENT_ATTACHED, dossier=dossier, at=now,
+                data={"document_id": document.id, "document_type": document.document_type.value,
+                      "is_result": is_result, "uploaded_agency_code": actor.agency_code})
             uow.commit()
     except Conflict:
         with uow:  # a concurrent upload of the same content won the race: report it as the duplicate
@@ -79,6 +89,8 @@ def register_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, actor:
     except BaseException:
         _forget_unreferenced(uow, blobs, upload.sha256)
         raise
+    if announced and tasks is not None:
+        tasks.deliver_webhooks()
     return Registered(document, duplicate=False)
 
 
@@ -89,39 +101,64 @@ def _forget_unreferenced(uow: UnitOfWork, blobs: BlobStore, sha256: str) -> None
         blobs.delete(original_key(sha256))
 
 
-def _readable_document(uow: UnitOfWork, actor: Principal, document_id: str) -> Document:
+def _document(uow: UnitOfWork, actor: Principal, document_id: str, action: Action, *,
+              now: datetime) -> tuple[Document, Decision]:
     document = uow.documents.get(document_id)
     if document is None:
         raise _document_not_found(document_id)
     try:
-        _readable(uow, actor, document.dossier_code)
+        _, decision = require(uow, actor, document.dossier_code, action, now=now, document_id=document_id)
     except NotFound:
         raise _document_not_found(document_id) from None  # a guessed id learns nothing
+    return document, decision
+
+
+# What each way of reading a document asks of the rule.
+_ACTION_FOR: dict[AccessKind, Action] = {AccessKind.DOCUMENT: Action.READ, AccessKind.DOWNLOAD: Action.DOWNLOAD,
+                                         AccessKind.TEXT: Action.DOWNLOAD, AccessKind.PREVIEW: Action.DOWNLOAD}
+
+
+def get_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_id: str,
+                 kind: AccessKind = AccessKind.DOCUMENT) -> Document:
+    """The document if the actor may read it this way (metadata, download, page image), logged as `kind`."""
+    now = clock.now()
+    with uow:
+        document, decision = _document(uow, actor, document_id, _ACTION_FOR[kind], now=now)
+    logged(uow, actor, kind, decision, now, dossier_code=document.dossier_code, document_id=document_id)
     return document
 
 
-def get_document(*, uow: UnitOfWork, actor: Principal, document_id: str) -> Document:
+def list_documents(*, uow: UnitOfWork, clock: Clock, actor: Principal, dossier_code: str) -> list[Document]:
+    """The dossier's documents; a linked dossier also lists the papers received once for its group (when
+    the actor may read them)."""
+    now = clock.now()
     with uow:
-        return _readable_document(uow, actor, document_id)
+        dossier, decision = require(uow, actor, dossier_code, Action.READ, now=now)
+        documents = []
+        if dossier.parent_code is not None:
+            group = uow.dossiers.get(dossier.parent_code)
+            if group is not None and authorize(uow, actor, group, Action.READ, now=now):
+                documents = uow.documents.list_for_dossier(group.code)
+        documents += uow.documents.list_for_dossier(dossier_code)
+    logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=dossier_code)
+    return documents
 
 
-def list_documents(*, uow: UnitOfWork, actor: Principal, dossier_code: str) -> list[Document]:
+def document_pages(*, uow: UnitOfWork, clock: Clock, actor: Principal,
+                   document_id: str) -> tuple[Document, list[PageText]]:
+    now = clock.now()
     with uow:
-        _readable(uow, actor, dossier_code)
-        return uow.documents.list_for_dossier(dossier_code)
-
-
-def document_pages(*, uow: UnitOfWork, actor: Principal, document_id: str) -> tuple[Document, list[PageText]]:
-    with uow:
-        document = _readable_document(uow, actor, document_id)
-        return document, uow.documents.pages(document_id)
+        document, decision = _document(uow, actor, document_id, Action.DOWNLOAD, now=now)
+        pages = uow.documents.pages(document_id)
+    logged(uow, actor, AccessKind.TEXT, decision, now, dossier_code=document.dossier_code, document_id=document_id)
+    return document, pages
 
 
 def retry_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_id: str) -> Document:
     """Puts a failed document back in the queue (the caller then enqueues its processing)."""
     with uow:
         uow.begin_write()
-        document = _readable_document(uow, actor, document_id)
+        document, _ = _document(uow, actor, document_id, Action.ATTACH, now=clock.now())
         document.move(DocumentStatus.QUEUED, clock.now())
         uow.documents.save(document)
         uow.commit()

@@ -1,126 +1,50 @@
-"""Use cases for dossiers: intake, transitions, reading and listing."""
+"""Use cases for dossiers: transitions, reading (each read written to the access log) and listing.
+Intake lives in records.services.intake."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from records.access import Action, Principal, Role, decide, visible_agencies
-from records.agencies import AgencyLevel
+from records.access import Action, Decision, Principal, visible_agencies
+from records.access_log import AccessKind, entry
 from records.calendar import WorkingCalendar
-from records.clock import Clock, local_date
+from records.clock import Clock
 from records.dossiers import (
-    Applicant,
-    ApplicantKind,
-    Channel,
     Dossier,
     DossierEvent,
     DossierState,
     ExtensionLetter,
     apply_transition,
+    check_group_can_resolve,
     issue_extension,
-    open_dossier,
 )
-from records.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
-from records.identifiers import check_cccd, check_tax_code, format_dossier_code
+from records.errors import NotFound, StaleVersion, ValidationFailed
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
-from records.services.catalogue import require_role
+from records.services.access import log_access, logged, require
+from records.services.webhooks import announce
+from records.tasks import TaskQueue
+from records.webhooks import EventType
 
-# Officers' clocks drift; an intake stamped a few minutes ahead is not "in the future".
-CLOCK_SKEW = timedelta(minutes=5)
 MAX_PAGE_SIZE = 200
 
 
-def _dossier_not_found(code: str) -> NotFound:
-    return NotFound("Không tìm thấy hồ sơ.", "Dossier not found.", code="dossier_not_found",
-                    detail={"dossier_code": code})
+@dataclass(frozen=True)
+class DossierView:
+    """A dossier as one reader sees it: why they may, and the group it belongs to."""
+
+    dossier: Dossier
+    decision: Decision
+    linked: list[Dossier]  # a group dossier's linked dossiers (empty otherwise)
 
 
-def check_applicant(applicant: Applicant) -> Applicant:
-    if not applicant.name.strip():
-        raise ValidationFailed("Cần nhập tên người nộp hồ sơ.", "The applicant's name is required.",
-                               code="applicant_name_required")
-    if applicant.kind is ApplicantKind.PERSON:
-        check_cccd(applicant.id_number)
-    else:
-        check_tax_code(applicant.id_number)
-    return applicant
-
-
-def receive_dossier(
-    *,
-    uow: UnitOfWork,
-    clock: Clock,
-    calendar: WorkingCalendar,
-    actor: Principal,
-    procedure_code: str,
-    applicant: Applicant,
-    channel: Channel = Channel.COUNTER,
-    received_at: datetime | None = None,
-    agency_code: str | None = None,
-    subject: str = "",
-) -> tuple[Dossier, list[DossierEvent]]:
-    """Intake at a desk (tiếp nhận). Gives the dossier its code and appointment date."""
-    require_role(actor, Role.RECEPTION, Role.LEADER, Role.ADMIN)
+def get_dossier(*, uow: UnitOfWork, clock: Clock, actor: Principal, code: str) -> DossierView:
     now = clock.now()
-    at = received_at or now
-    if at.tzinfo is None:
-        raise ValidationFailed("Thời điểm tiếp nhận cần có múi giờ.", "The intake time needs a timezone.",
-                               code="naive_datetime")
-    if at > now + CLOCK_SKEW:
-        raise ValidationFailed("Thời điểm tiếp nhận không được ở tương lai.", "The intake time is in the future.",
-                               code="received_in_future", detail={"received_at": at.isoformat()})
-    desk = agency_code or actor.agency_code
-    if desk != actor.agency_code and not actor.has_any(Role.ADMIN):
-        raise PermissionDenied("Chỉ được tiếp nhận hồ sơ tại cơ quan của mình.",
-                               "You can only receive dossiers at your own agency's desk.",
-                               code="foreign_desk")
-    check_applicant(applicant)
     with uow:
-        uow.begin_write()
-        agency = uow.agencies.get(desk)
-        if agency is None or not agency.is_active or agency.level is AgencyLevel.EXTERNAL:
-            raise ValidationFailed("Cơ quan tiếp nhận không tồn tại hoặc đã ngừng hoạt động.",
-                                   "The receiving agency does not exist or no longer operates.",
-                                   code="unknown_agency", detail={"agency_code": desk})
-        procedure = uow.procedures.get(procedure_code)
-        if procedure is None or not procedure.published:
-            raise ValidationFailed("Thủ tục không tồn tại hoặc chưa được công bố.",
-                                   "The procedure does not exist or is not published.",
-                                   code="unknown_procedure", detail={"procedure_code": procedure_code})
-        if not procedure.receives_at(agency):
-            raise ValidationFailed("Cơ quan này không tiếp nhận thủ tục đã chọn.",
-                                   "This agency does not receive that procedure.",
-                                   code="procedure_not_received_here",
-                                   detail={"procedure_code": procedure_code, "agency_code": desk})
-        if not procedure.is_configured:
-            raise ValidationFailed("Thủ tục chưa được cấu hình quy trình trên hệ thống.",
-                                   "The procedure has no route configured yet.",
-                                   code="procedure_not_configured", detail={"procedure_code": procedure_code})
-        day = local_date(at)
-        code = format_dossier_code(desk, day, uow.dossiers.next_sequence(desk, day))
-        dossier, events = open_dossier(code=code, procedure=procedure, receiving_agency_code=desk,
-                                       applicant=applicant, channel=channel, received_at=at,
-                                       subject=subject.strip(), actor=actor, calendar=calendar)
-        uow.dossiers.add(dossier, events)
-        uow.commit()
-    return dossier, events
-
-
-def _readable(uow: UnitOfWork, actor: Principal, code: str, *, for_update: bool = False) -> Dossier:
-    dossier = uow.dossiers.get(code, for_update=for_update)
-    if dossier is None:
-        raise _dossier_not_found(code)
-    decision = decide(actor, Action.READ, participant_agencies=dossier.participant_agencies,
-                      holder_agency_code=dossier.holder_agency_code)
-    if not decision:
-        raise _dossier_not_found(code)  # a guessed code learns nothing
-    return dossier
-
-
-def get_dossier(*, uow: UnitOfWork, actor: Principal, code: str) -> Dossier:
-    with uow:
-        return _readable(uow, actor, code)
+        dossier, decision = require(uow, actor, code, Action.READ, now=now)
+        linked = uow.dossiers.children(code)
+    logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code)
+    return DossierView(dossier, decision, linked)
 
 
 def transition_dossier(
@@ -134,16 +58,15 @@ def transition_dossier(
     note: str = "",
     target_agency_code: str | None = None,
     expected_version: int | None = None,
+    tasks: TaskQueue | None = None,
 ) -> tuple[Dossier, DossierEvent]:
-    """Moves a dossier. With `expected_version` a stale caller gets StaleVersion and nothing changes."""
+    """Moves a dossier. With `expected_version` a stale caller gets StaleVersion and nothing changes.
+
+    A transfer lets the new agency read the dossier and its papers (and, for a linked dossier, the papers of
+    its group); a group dossier is resolved only once each of its linked dossiers is done."""
     with uow:
         uow.begin_write()
-        dossier = _readable(uow, actor, code, for_update=True)
-        decision = decide(actor, Action.CHANGE, participant_agencies=dossier.participant_agencies,
-                          holder_agency_code=dossier.holder_agency_code)
-        if not decision:
-            raise PermissionDenied("Hồ sơ không do cơ quan của bạn đang giữ.",
-                                   "The dossier is not held by your agency.", code=decision.reason)
+        dossier, _ = require(uow, actor, code, Action.CHANGE, now=clock.now(), for_update=True)
         if expected_version is not None and expected_version != dossier.version:
             raise StaleVersion(detail={"current_version": dossier.version, "expected_version": expected_version})
         procedure = uow.procedures.get(dossier.procedure_code)
@@ -156,6 +79,8 @@ def transition_dossier(
                                        "The target agency does not exist or no longer operates.",
                                        code="unknown_target_agency",
                                        detail={"target_agency_code": target_agency_code})
+        if to is DossierState.RESOLVED:
+            check_group_can_resolve(dossier, uow.dossiers.children(code))
         version = dossier.version
         # An officer's clock a little behind the last move must not make time run backwards.
         event = apply_transition(dossier, to=to, actor=actor, at=max(clock.now(), dossier.last_moved_at or
@@ -163,26 +88,56 @@ def transition_dossier(
                                  procedure=procedure, calendar=calendar, note=note.strip(),
                                  target_agency_code=target_agency_code)
         uow.dossiers.save(dossier, expected_version=version, events=[event])
+        if dossier.parent_code is not None and target_agency_code is not None:
+            uow.dossiers.add_linked_agencies(dossier.parent_code, frozenset({target_agency_code}))
+        announced = announce(uow, event_type=EventType.DOSSIER_STATE_CHANGED, dossier=dossier, at=event.at, data={
+            "from_state": event.from_state.value if event.from_state else None, "to_state": event.to_state.value,
+            "target_agency_code": target_agency_code, "actor_agency_code": actor.agency_code})
         uow.commit()
+    if announced and tasks is not None:
+        tasks.deliver_webhooks()
     return dossier, event
 
 
-def dossier_history(*, uow: UnitOfWork, actor: Principal, code: str) -> list[DossierEvent]:
+def dossier_history(*, uow: UnitOfWork, clock: Clock, actor: Principal, code: str) -> list[DossierEvent]:
+    now = clock.now()
     with uow:
-        _readable(uow, actor, code)
-        return uow.dossiers.events(code)
+        _, decision = require(uow, actor, code, Action.READ, now=now)
+        events = uow.dossiers.events(code)
+    logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code)
+    return events
+
+
+def _filters_detail(filters: DossierFilters) -> dict[str, object]:
+    """A list query as the access log records it: the filters that were set."""
+    detail: dict[str, object] = {}
+    for name in ("agency_code", "procedure_code", "field", "late", "received_from", "received_to",
+                 "applicant_id_number"):
+        value = getattr(filters, name)
+        if value is not None:
+            detail[name] = value if isinstance(value, str | bool) else str(value)
+    if filters.states:
+        detail["states"] = sorted(s.value for s in filters.states)
+    return detail
 
 
 def list_dossiers(*, uow: UnitOfWork, clock: Clock, actor: Principal,
                   filters: DossierFilters) -> tuple[list[Dossier], int]:
+    """The dossiers the actor may read (including those shared whole with their agency), newest first. The
+    query's filters go to the access log; the rows listed are not logged one by one."""
     if not 1 <= filters.limit <= MAX_PAGE_SIZE or filters.offset < 0:
         raise ValidationFailed(f"Kích thước trang phải từ 1 đến {MAX_PAGE_SIZE}.",
                                f"Page size must be 1 to {MAX_PAGE_SIZE}.", code="invalid_page")
     if filters.received_from and filters.received_to and filters.received_from > filters.received_to:
         raise ValidationFailed("Khoảng ngày không hợp lệ.", "The date range is reversed.", code="invalid_date_range")
-    query = DossierQuery(filters=filters, visible_agencies=visible_agencies(actor), now=clock.now())
+    now = clock.now()
+    visible = visible_agencies(actor)
+    query = DossierQuery(filters=filters, visible_agencies=visible, now=now, shared_with=visible)
     with uow:
-        return uow.dossiers.find(query)
+        found = uow.dossiers.find(query)
+    log_access(uow, [entry(actor, AccessKind.LIST, Decision(True, "query"), now,
+                           detail={"filters": _filters_detail(filters), "count": found[1]})])
+    return found
 
 
 @dataclass(frozen=True)
@@ -207,11 +162,7 @@ def issue_extension_letter(*, uow: UnitOfWork, clock: Clock, actor: Principal, c
                            new_due_at: datetime, expected_version: int | None = None) -> ExtensionLetter:
     with uow:
         uow.begin_write()
-        dossier = _readable(uow, actor, code, for_update=True)
-        if not decide(actor, Action.CHANGE, participant_agencies=dossier.participant_agencies,
-                      holder_agency_code=dossier.holder_agency_code):
-            raise PermissionDenied("Hồ sơ không do cơ quan của bạn đang giữ.",
-                                   "The dossier is not held by your agency.", code="not_the_holder")
+        dossier, _ = require(uow, actor, code, Action.CHANGE, now=clock.now(), for_update=True)
         if expected_version is not None and expected_version != dossier.version:
             raise StaleVersion(detail={"current_version": dossier.version, "expected_version": expected_version})
         version = dossier.version
@@ -222,7 +173,10 @@ def issue_extension_letter(*, uow: UnitOfWork, clock: Clock, actor: Principal, c
     return letter
 
 
-def list_extensions(*, uow: UnitOfWork, actor: Principal, code: str) -> list[ExtensionLetter]:
+def list_extensions(*, uow: UnitOfWork, clock: Clock, actor: Principal, code: str) -> list[ExtensionLetter]:
+    now = clock.now()
     with uow:
-        _readable(uow, actor, code)
-        return uow.dossiers.extensions(code)
+        _, decision = require(uow, actor, code, Action.READ, now=now)
+        letters = uow.dossiers.extensions(code)
+    logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code)
+    return letters

@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from records.access import Principal, Role, visible_agencies
+from records.access import Action, Principal, Role, visible_agencies
+from records.access_log import AccessKind
 from records.calendar import WorkingCalendar
 from records.clock import Clock
 from records.dossiers import Dossier, DossierEvent, DossierState, ExtensionLetter, Timeliness, timeliness
 from records.errors import ValidationFailed
 from records.ports import UnitOfWork
 from records.procedures import Procedure
+from records.services.access import dossier_not_found, logged, require
 from records.services.catalogue import require_role
-from records.services.dossiers import _dossier_not_found, _readable
 
 
 @dataclass(frozen=True)
@@ -36,15 +37,16 @@ class ControlSlip:
 
 def control_slip(*, uow: UnitOfWork, clock: Clock, calendar: WorkingCalendar, actor: Principal,
                  code: str) -> ControlSlip:
+    now = clock.now()
     with uow:
-        dossier = _readable(uow, actor, code)
+        dossier, decision = require(uow, actor, code, Action.READ, now=now)
         procedure = uow.procedures.get(dossier.procedure_code)
         if procedure is None:
-            raise _dossier_not_found(code)
+            raise dossier_not_found(code)
         events = uow.dossiers.events(code)
         extensions = uow.dossiers.extensions(code)
         names = {a.code: a.name for a in uow.agencies.list()}
-    now = clock.now()
+    logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code)
     return ControlSlip(dossier, procedure, names, events, extensions, now,
                        round(dossier.overdue_days(now, calendar), 2))
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from records.access import Principal, visible_agencies
+from records.access import Decision, Principal, visible_agencies
+from records.access_log import AccessKind, entry
+from records.clock import Clock
+from records.dossiers import Dossier
 from records.errors import ValidationFailed
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
 from records.search import (
@@ -16,6 +20,7 @@ from records.search import (
     SearchQuery,
     SearchResults,
 )
+from records.services.access import log_access
 
 MAX_QUERY_LENGTH = 500
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # lateness plays no part in a reindex listing
@@ -40,7 +45,7 @@ def index_entry(uow: UnitOfWork, dossier_code: str) -> DossierIndexEntry | None:
     # Whoever inherits a participant agency's dossiers finds them too: the index stores the participants
     # and queries ask with the caller's reachable agencies (own + predecessors).
     return DossierIndexEntry(
-        dossier_code=dossier.code, visible_to=frozenset(dossier.participant_agencies),
+        dossier_code=dossier.code, visible_to=frozenset(dossier.participant_agencies | dossier.linked_agencies),
         receiving_agency_code=dossier.receiving_agency_code, agency_name=agency.name if agency else "",
         procedure_code=dossier.procedure_code, procedure_name=procedure.name if procedure else "",
         field=procedure.field if procedure else "", state=dossier.state.value, received_at=dossier.received_at,
@@ -87,9 +92,22 @@ def reindex_all(*, uow: UnitOfWork, index: SearchIndex, batch: int = 200) -> int
     return count
 
 
-def search_dossiers(*, index: SearchIndex, actor: Principal, text: str, filters: SearchFilters,
-                    limit: int = 10, offset: int = 0, with_facets: bool = True) -> SearchResults:
-    """Search as this officer: only dossiers they may read are matched, counted or faceted."""
+@dataclass(frozen=True)
+class SearchPage:
+    """Results as an officer reads them: the hits, and what labels them (dossier and document titles), so a
+    result list needs no further request per hit."""
+
+    results: SearchResults
+    dossiers: dict[str, Dossier]
+    document_titles: dict[str, str]
+
+
+def search_dossiers(*, uow: UnitOfWork, clock: Clock, index: SearchIndex, actor: Principal, text: str,
+                    filters: SearchFilters, limit: int = 10, offset: int = 0, with_facets: bool = True) -> SearchPage:
+    """Search as this officer: only dossiers they may read — by taking part, by succession, through a linked
+    dossier, or shared whole with their agency — are matched, counted or faceted (inside the engine).
+
+    The query goes to the access log, and so does every document whose text a snippet shows."""
     if not text.strip() and filters == SearchFilters():
         raise ValidationFailed("Nhập từ khóa hoặc chọn bộ lọc để tìm kiếm.", "Type words or choose a filter.",
                                code="empty_query")
@@ -101,5 +119,24 @@ def search_dossiers(*, index: SearchIndex, actor: Principal, text: str, filters:
                                detail={"max_window": MAX_RESULTS_WINDOW})
     if filters.received_from and filters.received_to and filters.received_from > filters.received_to:
         raise ValidationFailed("Khoảng ngày không hợp lệ.", "The date range is reversed.", code="invalid_date_range")
-    return index.query(SearchQuery(text=text.strip(), visible_to=visible_agencies(actor), filters=filters,
-                                   limit=limit, offset=offset, with_facets=with_facets))
+    now = clock.now()
+    visible = visible_agencies(actor)
+    with uow:
+        shared = uow.shares.shared_dossier_codes(visible, now) if visible is not None else frozenset()
+    results = index.query(SearchQuery(text=text.strip(), visible_to=visible, filters=filters, limit=limit,
+                                      offset=offset, with_facets=with_facets, shared_codes=shared))
+    codes = [hit.dossier_code for hit in results.hits]
+    document_ids = sorted({h.document_id for hit in results.hits for h in hit.highlights})
+    with uow:
+        dossiers = {d.code: d for d in uow.dossiers.get_many(codes)}
+        titles = uow.documents.titles(document_ids)
+    searched = Decision(True, "query")
+    entries = [entry(actor, AccessKind.SEARCH, searched, now, detail={
+        "q": text.strip(), "filters": {k: str(v) for k, v in asdict(filters).items() if v is not None},
+        "count": results.total})]
+    shown = Decision(True, "search_result")
+    entries += [entry(actor, AccessKind.SNIPPET, shown, now, dossier_code=hit.dossier_code,
+                      document_id=document_id)
+                for hit in results.hits for document_id in dict.fromkeys(h.document_id for h in hit.highlights)]
+    log_access(uow, entries)
+    return SearchPage(results, dossiers, titles)

@@ -13,13 +13,14 @@ from records.access import Principal
 from records.documents import Document, DocumentMetadata, DocumentStatus, PageSource, PageText
 from records.errors import Conflict, InvalidTransition
 from records.procedures import DocumentType
-from records.services.dossiers import receive_dossier
+from records.services.intake import receive_dossier
 from tests.support.factories import LAND_FIRST_CERTIFICATE, MONDAY_9AM, applicant
 
 
 def new_dossier(backends: Backends, actor: Principal) -> str:
-    dossier, _ = receive_dossier(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar, actor=actor,
-                                 procedure_code=LAND_FIRST_CERTIFICATE, applicant=applicant())
+    dossier = receive_dossier(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar, actor=actor,
+                                 procedure_code=LAND_FIRST_CERTIFICATE, applicant=applicant(),
+                                 signer=backends.signer).dossier
     return dossier.code
 
 

@@ -16,7 +16,8 @@ from records.clock import FixedClock
 from records.dossiers import Channel, DossierState
 from records.errors import StaleVersion, ValidationFailed
 from records.ports import DossierFilters, DossierQuery
-from records.services.dossiers import list_dossiers, receive_dossier, transition_dossier
+from records.services.dossiers import list_dossiers, transition_dossier
+from records.services.intake import receive_dossier
 from storage.models import Base
 from tests.support.factories import (
     BIEN_HOA,
@@ -32,8 +33,9 @@ from tests.support.factories import (
 def receive(backends: Backends, actor: Principal, *, at: datetime | None = None,
             procedure: str = LAND_FIRST_CERTIFICATE, channel: Channel = Channel.COUNTER) -> str:
     clock = FixedClock(at or backends.clock.now())
-    dossier, _ = receive_dossier(uow=backends.uow(), clock=clock, calendar=backends.calendar, actor=actor,
-                                 procedure_code=procedure, applicant=applicant(), channel=channel)
+    dossier = receive_dossier(uow=backends.uow(), clock=clock, calendar=backends.calendar, actor=actor,
+                                 procedure_code=procedure, applicant=applicant(), channel=channel,
+                                 signer=backends.signer).dossier
     return dossier.code
 
 

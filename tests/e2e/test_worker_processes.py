@@ -19,7 +19,7 @@ from infra.wiring import Backends, build_backends
 from records.dossiers import Channel
 from records.services.alerts import list_alerts
 from records.services.catalogue import load_principal
-from records.services.dossiers import receive_dossier
+from records.services.intake import receive_dossier
 from tests.support.databases import fresh_database
 from tests.support.factories import BIRTH_REGISTRATION, applicant
 from workers.app import create_celery
@@ -65,9 +65,9 @@ def test_the_deadline_scan_runs_in_a_separate_worker(deployment: tuple[Settings,
     settings, backends = deployment
     desk = load_principal(uow=backends.uow(), username="tiepnhan.tranbien")
     received = datetime.now(UTC) - timedelta(days=10)
-    dossier, _ = receive_dossier(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar,
+    dossier = receive_dossier(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar,
                                  actor=desk, procedure_code=BIRTH_REGISTRATION, applicant=applicant(),
-                                 channel=Channel.COUNTER, received_at=received)
+                                 channel=Channel.COUNTER, received_at=received, signer=backends.signer).dossier
     worker = _start_worker(settings)
     try:
         create_celery(settings).send_task("hoso.scan_deadlines")

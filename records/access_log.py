@@ -1,0 +1,62 @@
+"""The access log: every read and download of a dossier or a document — who, for which agency, what, when,
+and why it was allowed. It answers "who read this document" for any document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from records.access import Decision, Principal
+
+
+class AccessKind(StrEnum):
+    VIEW = "view"  # the dossier, its history, control slip, letters or list of documents
+    DOCUMENT = "document"  # a document's metadata
+    DOWNLOAD = "download"  # the original or the searchable PDF
+    TEXT = "text"  # the recognised text, page by page
+    PREVIEW = "preview"  # a page image
+    SNIPPET = "snippet"  # text shown in a search result
+    LIST = "list"  # a list query (its filters are recorded, not every row)
+    SEARCH = "search"  # a search query
+    PUBLIC_LOOKUP = "public_lookup"  # a citizen's lookup with the receipt secret
+    AUDIT = "audit"  # someone read this dossier's access log
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    at: datetime
+    principal_kind: str
+    username: str
+    agency_code: str | None
+    action: AccessKind
+    reason: str
+    dossier_code: str | None = None
+    document_id: str | None = None
+    share_id: str | None = None
+    client: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+
+
+def entry(principal: Principal, action: AccessKind, decision: Decision, at: datetime, *,
+          dossier_code: str | None = None, document_id: str | None = None,
+          detail: dict[str, Any] | None = None) -> AccessEntry:
+    return AccessEntry(at=at, principal_kind=principal.kind.value, username=principal.username,
+                       agency_code=principal.agency_code or None, action=action, reason=decision.reason,
+                       dossier_code=dossier_code, document_id=document_id, share_id=decision.share_id,
+                       client=principal.client, detail=detail or {})
+
+
+@dataclass(frozen=True)
+class AccessLogFilter:
+    dossier_code: str | None = None
+    document_id: str | None = None
+    username: str | None = None
+    agency_code: str | None = None
+    actions: frozenset[AccessKind] = frozenset()
+    since: date | None = None
+    until: date | None = None
+    limit: int = 100
+    offset: int = 0
