@@ -357,7 +357,8 @@ class SqlDossierRepository:
         return self._many(DOSSIERS.c.code.in_(list(codes))) if codes else []
 
     def _many(self, condition: Any) -> list[Dossier]:
-        rows = list(self.session.execute(select(DOSSIERS).where(condition).order_by(DOSSIERS.c.code)))
+        """In the order they were opened (a group's linked dossiers: the catalogue's order)."""
+        rows = list(self.session.execute(select(DOSSIERS).where(condition).order_by(DOSSIERS.c.id)))
         participants = self._participants([r.id for r in rows])
         return [self._to_domain(r, *participants[r.id]) for r in rows]
 

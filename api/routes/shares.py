@@ -49,7 +49,7 @@ def read_received(uow: UowDep, clock: ClockDep, user: CurrentUser, active: bool 
 
 @router.get("/shares/{share_id}", response_model=SharePublic, summary="Một lượt chia sẻ")
 def read_share(share_id: str, uow: UowDep, clock: ClockDep, user: CurrentUser) -> SharePublic:
-    return SharePublic.of(get_share(uow=uow, actor=user, share_id=share_id), now=clock.now())
+    return SharePublic.of(get_share(uow=uow, clock=clock, actor=user, share_id=share_id), now=clock.now())
 
 
 @router.post("/shares/{share_id}/revoke", response_model=SharePublic, summary="Thu hồi chia sẻ",

@@ -12,7 +12,7 @@ from records.agencies import Agency
 from records.clock import Clock
 from records.errors import NotFound, PermissionDenied, ValidationFailed
 from records.ports import UnitOfWork
-from records.services.access import require
+from records.services.access import authorize, require
 from records.services.webhooks import announce
 from records.shares import Share, check_share_terms
 from records.tasks import TaskQueue
@@ -84,19 +84,24 @@ def _event_data(share: Share) -> dict[str, object]:
             "expires_at": share.expires_at.isoformat()}
 
 
-def _visible_share(uow: UnitOfWork, actor: Principal, share_id: str) -> Share:
-    """A share its grantor or grantee agency (or an admin) may see; anyone else is told it does not exist."""
+def _visible_share(uow: UnitOfWork, actor: Principal, share_id: str, *, now: datetime) -> Share:
+    """A share is seen by its grantor and grantee agencies, by the agencies that took part in its dossier (they
+    see its shares listed) and by admins; anyone else is told it does not exist."""
     share = uow.shares.get(share_id)
+    if share is None:
+        raise _share_not_found(share_id)
     agencies = visible_agencies(actor)
-    if share is None or (agencies is not None and share.grantor_agency_code not in agencies
-                         and share.grantee_agency_code not in agencies):
+    if agencies is None or share.grantor_agency_code in agencies or share.grantee_agency_code in agencies:
+        return share
+    dossier = uow.dossiers.get(share.dossier_code)
+    if dossier is None or not authorize(uow, actor, dossier, Action.SHARE, now=now):
         raise _share_not_found(share_id)
     return share
 
 
-def get_share(*, uow: UnitOfWork, actor: Principal, share_id: str) -> Share:
+def get_share(*, uow: UnitOfWork, clock: Clock, actor: Principal, share_id: str) -> Share:
     with uow:
-        return _visible_share(uow, actor, share_id)
+        return _visible_share(uow, actor, share_id, now=clock.now())
 
 
 def revoke_share(*, uow: UnitOfWork, clock: Clock, actor: Principal, share_id: str, reason: str = "",
@@ -106,7 +111,7 @@ def revoke_share(*, uow: UnitOfWork, clock: Clock, actor: Principal, share_id: s
     now = clock.now()
     with uow:
         uow.begin_write()
-        share = _visible_share(uow, actor, share_id)
+        share = _visible_share(uow, actor, share_id, now=now)
         if not actor.sees_everything and (share.grantor_agency_code not in actor.agencies
                                           or not actor.has_any(Role.RECEPTION, Role.PROCESSING, Role.LEADER)):
             raise PermissionDenied("Chỉ cơ quan đã chia sẻ mới được thu hồi.",

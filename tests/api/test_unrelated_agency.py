@@ -1,0 +1,224 @@
+"""An unrelated agency reads nothing it should not, through any endpoint.
+
+The walk takes every operation of the OpenAPI document (a new endpoint is walked as soon as it exists, and the
+test fails until it is given realistic path values and, for writes, a valid body). It calls each one as users
+and systems of agencies that took no part in the dossiers — an officer and a leader of xã Tân Phú, and the
+tax system's service token — on real ids of a land dossier (shared with the land registry), a "3 in 1" group
+and their papers, and again on ids that do not exist. It asserts that:
+
+* dossier-specific answers are refusals, the same status and code for a real id as for a made-up one (no
+  oracle), and no body names the people, papers, purposes or other dossiers involved;
+* lists, searches, counts, facets and statistics count none of it;
+* afterwards nothing has changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from itertools import product
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from infra.wiring import Backends
+from records.clock import FixedClock
+from records.services.alerts import scan_deadlines
+from tests.api.helpers import intake, move
+from tests.api.test_documents import APPLICATION, upload
+from tests.support.factories import LAND_OFFICE, TRAN_BIEN
+from tests.support.papers import born_digital_pdf
+
+Auth = Callable[[str], dict[str, str]]
+TAN_PHU = "000.60.09.H19"
+APPLICANT, CCCD = "Hoàng Thị Thanh Xuân", "075190008642"
+CHILD = "Vũ Minh Khôi"
+PURPOSE = "Đối chiếu hồ sơ địa chính thửa 342"
+TITLE, GROUP_TITLE = "Đơn đăng ký đất đai của bà Xuân", "Tờ khai khai sinh bé Khôi"
+SUBJECT = "Cấp giấy chứng nhận thửa đất số 342"
+
+# Answers a refusal may give; anything else on a dossier-specific endpoint is a failure.
+REFUSED = {401, 403, 404, 405}
+# Endpoints that any signed-in officer may call: their answers must simply contain nothing of the dossiers.
+GLOBAL = {
+    ("get", "/healthz"), ("get", "/readyz"), ("get", "/api/v1/auth/me"), ("get", "/api/v1/agencies"),
+    ("get", "/api/v1/agencies/{code}"), ("get", "/api/v1/procedures"), ("get", "/api/v1/procedures/export"),
+    ("get", "/api/v1/procedures/coverage"), ("get", "/api/v1/procedures/{code}"), ("get", "/api/v1/dossiers"),
+    ("get", "/api/v1/dossiers/late"), ("get", "/api/v1/search"), ("get", "/api/v1/shares/received"),
+    ("get", "/api/v1/alerts"), ("get", "/api/v1/stats/timeliness"), ("get", "/api/v1/users"),
+    ("get", "/api/v1/integrations"), ("get", "/api/v1/access-log"),
+}
+
+
+class World:
+    """What the owners made: real ids, the texts that must not leak, and how to read the state back."""
+
+    def __init__(self, client: TestClient, auth: Auth, clock: FixedClock, backends: Backends) -> None:
+        desk, commune, land = auth("tiepnhan.tranbien"), auth("xuly.tranbien"), auth("xuly.vpdkdd")
+        admin = auth("quantri.tinh")
+        self.owner = desk
+        self.land = intake(client, desk, applicant={"name": APPLICANT, "id_number": CCCD}, subject=SUBJECT)["code"]
+        self.paper = upload(client, desk, self.land, born_digital_pdf(APPLICATION), "don-dat.pdf",
+                            title=TITLE, document_type="application_form").json()["id"]
+        move(client, desk, self.land, "processing")
+        move(client, commune, self.land, "transferred", target_agency_code=LAND_OFFICE)
+        self.share = client.post(f"/api/v1/dossiers/{self.land}/shares", headers=land, json={
+            "grantee_agency_code": "HT.DATDAI.H19", "purpose": PURPOSE,
+            "expires_at": (clock.now() + timedelta(days=30)).isoformat(), "allow_attach": True}).json()["id"]
+        group = intake(client, desk, procedure="2.001023", applicant={"name": CHILD, "id_number": "075224000135"})
+        self.group = group["code"]
+        self.linked = [d["code"] for d in group["group"]["dossiers"]]
+        self.group_paper = upload(client, desk, self.group, born_digital_pdf([["TỜ KHAI KHAI SINH", CHILD]]),
+                                  "to-khai.pdf", title=GROUP_TITLE).json()["id"]
+        self.account = client.post("/api/v1/integrations", headers=admin, json={
+            "name": "Hệ thống đất đai", "agency_code": "HT.DATDAI.H19", "scopes": ["read"]}).json()["id"]
+        clock.advance(timedelta(days=40))  # everything is late now: the land office has alerts to see
+        scan_deadlines(uow=backends.uow(), clock=clock, calendar=backends.calendar)
+        with backends.uow() as uow:
+            self.alert = uow.alerts.for_agencies(frozenset({LAND_OFFICE}), include_acknowledged=True, limit=1)[0].id
+        self.secrets = [APPLICANT, CCCD, CHILD, PURPOSE, TITLE, GROUP_TITLE, SUBJECT, "don-dat.pdf", "to-khai.pdf",
+                        "Hệ thống đất đai", self.land, self.group, *self.linked, self.paper, self.group_paper,
+                        self.share, self.account, group["receipt_secret"]]
+
+    def path_values(self, path: str, name: str) -> list[tuple[str, str]]:
+        """(real value, made-up value of the same shape) for a path parameter."""
+        if path.startswith("/api/v1/agencies/"):
+            return [(TRAN_BIEN, TRAN_BIEN)]  # reference data: not a secret
+        if path.startswith("/api/v1/procedures/"):
+            return [("1.012756", "1.012756")]
+        made_up = {"code": f"{TRAN_BIEN}-260302-9999", "document_id": "0" * 32, "share_id": "f" * 32,
+                   "account_id": "e" * 32, "alert_id": "999999", "page_number": "1"}
+        real = {"code": [self.land, self.group, *self.linked], "document_id": [self.paper, self.group_paper],
+                "share_id": [self.share], "account_id": [self.account], "alert_id": [str(self.alert)],
+                "page_number": ["1"]}
+        if name not in real:
+            pytest.fail(f"{path}: give the walk a real and a made-up value for {{{name}}}")
+        return [(value, made_up[name]) for value in real[name]]
+
+    def state(self, client: TestClient) -> dict[str, Any]:
+        """What the owners see: versions, states, papers, shares, the integration account."""
+        seen: dict[str, Any] = {}
+        admin_view = {"Authorization": self.owner["Authorization"]}
+        for code in (self.land, self.group, *self.linked):
+            dossier = client.get(f"/api/v1/dossiers/{code}", headers=admin_view).json()
+            documents = client.get(f"/api/v1/dossiers/{code}/documents", headers=admin_view).json()
+            seen[code] = (dossier["version"], dossier["state"], dossier["holder_agency_code"],
+                          sorted(d["id"] for d in documents["data"]))
+        return seen
+
+
+def examples(world: World, clock: FixedClock) -> dict[tuple[str, str], dict[str, Any]]:
+    """A valid request for every write: a refusal must come from the access rule, not from a malformed body."""
+    later = (clock.now() + timedelta(days=10)).isoformat()
+    pdf = born_digital_pdf([["Giấy tờ giả mạo"]])
+    return {
+        ("get", "/api/v1/search"): {"params": {"q": APPLICANT}},
+        ("get", "/api/v1/dossiers"): {"params": {"applicant_id_number": CCCD}},
+        ("get", "/api/v1/access-log"): {"params": {"dossier_code": world.land}},
+        ("post", "/api/v1/auth/token"): {"data": {"username": "tiepnhan.tranbien", "password": "doan-mo"}},
+        ("post", "/api/v1/agencies/import"): {"json": [{"code": TAN_PHU, "name": "Xã Tân Phú", "level": "commune"}]},
+        ("post", "/api/v1/procedures/import"): {"json": []},
+        ("post", "/api/v1/dossiers"): {"json": {"procedure_code": "1.012756", "agency_code": TRAN_BIEN,
+                                                "applicant": {"name": "Kẻ Lạ", "id_number": "075085000999"}}},
+        ("post", "/api/v1/dossiers/{code}/transitions"): {"json": {"to": "processing"}},
+        ("post", "/api/v1/dossiers/{code}/extensions"): {"json": {"reason": "chậm", "new_due_at": later}},
+        ("post", "/api/v1/dossiers/{code}/documents"): {"files": {"file": ("x.pdf", pdf, "application/pdf")}},
+        ("post", "/api/v1/documents/{document_id}/retry"): {},
+        ("post", "/api/v1/dossiers/{code}/shares"): {"json": {"grantee_agency_code": TAN_PHU, "purpose": "xem",
+                                                              "expires_at": later}},
+        ("post", "/api/v1/shares/{share_id}/revoke"): {"json": {"reason": "thu hồi"}},
+        ("post", "/api/v1/alerts/{alert_id}/acknowledge"): {},
+        ("post", "/api/v1/users"): {"json": {"username": "ke.la", "full_name": "Kẻ Lạ", "agency_code": TRAN_BIEN,
+                                             "roles": ["admin"], "password": "mat-khau-dai-du"}},
+        ("post", "/api/v1/integrations"): {"json": {"name": "x", "agency_code": TRAN_BIEN, "scopes": ["read"]}},
+        ("post", "/api/v1/integrations/{account_id}/revoke"): {},
+        ("post", "/api/v1/integrations/{account_id}/rotate"): {},
+    }
+
+
+def operations(client: TestClient) -> Iterator[tuple[str, str]]:
+    for path, methods in client.app.openapi()["paths"].items():  # type: ignore[attr-defined]
+        for method in methods:
+            yield method, path
+
+
+def _fill(path: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
+
+
+def _assert_no_leak(world: World, response: Any, asked: str, label: str) -> None:
+    text = response.text
+    for secret in world.secrets:
+        if secret not in asked:  # echoing the id that was asked for tells nothing
+            assert secret not in text, f"{label}: the answer names {secret!r}: {text[:300]}"
+
+
+@pytest.fixture
+def world(client: TestClient, auth: Auth, clock: FixedClock, backends: Backends) -> World:
+    return World(client, auth, clock, backends)
+
+
+@pytest.fixture
+def strangers(client: TestClient, auth: Auth) -> dict[str, dict[str, str]]:
+    admin = auth("quantri.tinh")
+    created = client.post("/api/v1/users", headers=admin, json={
+        "username": "lanhdao.tanphu", "full_name": "Trương Văn Lãnh", "agency_code": TAN_PHU, "roles": ["leader"],
+        "password": "mat-khau-lanh-dao"})
+    assert created.status_code == 201, created.text
+    token = client.post("/api/v1/integrations", headers=admin, json={
+        "name": "Hệ thống thuế", "agency_code": "HT.THUE.H19", "scopes": ["read", "attach"]}).json()["token"]
+    return {"officer": auth("motcua.tanphu"), "leader": auth("lanhdao.tanphu"),
+            "tax system": {"Authorization": f"Bearer {token}"}}
+
+
+def test_every_endpoint_refuses_an_unrelated_agency_and_leaks_nothing(
+        client: TestClient, world: World, strangers: dict[str, dict[str, str]], clock: FixedClock) -> None:
+    before = world.state(client)
+    bodies = examples(world, clock)
+    walked = 0
+    for (method, path), (who, headers) in product(operations(client), strangers.items()):
+        names = re.findall(r"\{(\w+)\}", path)
+        if method in {"post", "put", "patch", "delete"} and (method, path) not in bodies:
+            pytest.fail(f"{method.upper()} {path}: add a valid example body to the walk")
+        request = bodies.get((method, path), {})
+        choices = [world.path_values(path, name) for name in names]
+        for combination in product(*choices):
+            real = _fill(path, {n: pair[0] for n, pair in zip(names, combination, strict=True)})
+            fake = _fill(path, {n: pair[1] for n, pair in zip(names, combination, strict=True)})
+            label = f"{who}: {method.upper()} {real}"
+            answer = client.request(method, real, headers=headers, **request)
+            walked += 1
+            _assert_no_leak(world, answer, real, label)
+            if (method, path) in GLOBAL:
+                assert answer.status_code in {200} | REFUSED, label
+                continue
+            assert answer.status_code in REFUSED, f"{label}: {answer.status_code} {answer.text[:300]}"
+            if names:
+                twin = client.request(method, fake, headers=headers, **request)
+                assert (answer.status_code, answer.json()["code"]) == (twin.status_code, twin.json()["code"]), (
+                    f"{label}: a real id answers differently from a made-up one")
+    assert walked > 100
+    assert world.state(client) == before
+
+
+@pytest.mark.parametrize("who", ["officer", "leader", "tax system"])
+def test_lists_searches_counts_and_facets_hold_none_of_it(client: TestClient, world: World,
+                                                          strangers: dict[str, dict[str, str]], who: str) -> None:
+    headers = strangers[who]
+    for query in (APPLICANT, "hoang thi thanh xuan", CCCD, CHILD, world.land, world.group, "thua dat so 342",
+                  "to khai khai sinh"):
+        found = client.get("/api/v1/search", params={"q": query}, headers=headers).json()
+        assert (found["count"], found["data"]) == (0, []), query
+        assert all(not counts for counts in found["facets"].values()), query
+    assert client.get("/api/v1/search", params={"field": "Đất đai"}, headers=headers).json()["count"] == 0
+    for path in ("/api/v1/dossiers", "/api/v1/dossiers/late", "/api/v1/shares/received"):
+        assert client.get(path, headers=headers).json()["count"] == 0, path
+    listed = client.get("/api/v1/dossiers", params={"applicant_id_number": CCCD}, headers=headers).json()
+    assert listed["count"] == 0
+    stats = client.get("/api/v1/stats/timeliness", params={"per_agency": True}, headers=headers)
+    if stats.status_code == 200:
+        assert sum(row["received"] for row in stats.json()["data"]) == 0
+    alerts = client.get("/api/v1/alerts", params={"include_acknowledged": True}, headers=headers)
+    assert alerts.status_code in {200, 403} and world.land not in alerts.text
