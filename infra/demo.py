@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from infra.demo_lien_thong import attach_paper, land_application, load_three_in_one, share_with_land_registry
 from infra.wiring import Backends
 from records.access import Principal, Role
 from records.agencies import Agency, AgencyLevel, AgencyStatus
@@ -25,6 +26,7 @@ from records.services.search import reindex_all
 
 DEMO_DIR = Path(__file__).parent / "demo"
 DEMO_PASSWORD = "hoso-demo-2025"
+LAND_OFFICE = "000.00.02.H19"
 
 
 def agency_from_dict(data: dict[str, Any]) -> Agency:
@@ -100,40 +102,59 @@ _STORIES: list[tuple[str, str, str, int, list[tuple[str, DossierState, str | Non
 
 
 def load_demo_dossiers(backends: Backends) -> int:
-    """Dossiers at phường Trấn Biên in several states, some of them late, dated back from today."""
+    """Dossiers at phường Trấn Biên in several states, some of them late, dated back from today; the land
+    applications on paper (read by the worker), one land dossier shared with the land registry system, and a
+    "3 in 1" group with its linked dossiers at the police and social insurance."""
     desk = load_principal(uow=backends.uow(), username="tiepnhan.tranbien")
     with backends.uow() as uow:  # a bootstrap check, not an officer's read: it stays out of the access log
         _, existing = uow.dossiers.find(DossierQuery(DossierFilters(limit=1), visible_agencies=desk.agencies,
                                                      now=backends.clock.now()))
     if existing:
         return 0
-    today = backends.clock.now().astimezone(VN_TZ).date()
     calendar = backends.calendar
-    count = 0
+    at_land_office = ""
     for procedure_code, name, cccd, days_ago, moves in _STORIES:
-        day = today
-        for _ in range(days_ago):
-            day = _previous_working_day(calendar, day)
-        at = datetime.combine(day, time(8, 30), VN_TZ)
-        clock = FixedClock(min(at, backends.clock.now()))
+        clock = FixedClock(_working_days_ago(backends, days_ago))
         dossier = receive_dossier(
             uow=backends.uow(), clock=clock, calendar=calendar, actor=desk, procedure_code=procedure_code,
             applicant=Applicant(ApplicantKind.PERSON, name, cccd, phone="0912345678",
                                 address="phường Trấn Biên, tỉnh Đồng Nai"),
             channel=Channel.COUNTER, received_at=clock.now(), subject="Hồ sơ mẫu (demo)",
             signer=backends.signer).dossier
+        if procedure_code.startswith("1.0127"):  # land: the application goes in with the dossier
+            attach_paper(backends, clock=clock, actor=desk, dossier_code=dossier.code,
+                         paper=land_application(name, f"thửa đất số {300 + len(name)}, tờ bản đồ số 60"))
         actors: dict[str, Principal] = {}
         for username, to, target in moves:
-            # Each move the next working morning, an hour later each time: an office's rhythm.
-            next_day = calendar.next_working_day(clock.at.astimezone(VN_TZ).date())
-            clock.at = min(datetime.combine(next_day, time(9, 0), VN_TZ), backends.clock.now())
+            clock.at = _next_morning(backends, clock.at)
             actor = actors.get(username) or load_principal(uow=backends.uow(), username=username)
             actors[username] = actor
-            transition_dossier(uow=backends.uow(), clock=clock, calendar=calendar, actor=actor, code=dossier.code,
-                               to=to, target_agency_code=target,
-                               note="Chuyển liên thông theo quy trình" if target else "")
-        count += 1
-    return count
+            dossier, _ = transition_dossier(uow=backends.uow(), clock=clock, calendar=calendar, actor=actor,
+                                            code=dossier.code, to=to, target_agency_code=target,
+                                            note="Chuyển liên thông theo quy trình" if target else "")
+        if dossier.holder_agency_code == LAND_OFFICE:
+            at_land_office = dossier.code
+    if at_land_office:
+        share_with_land_registry(backends, dossier_code=at_land_office, at=backends.clock.now())
+    received = _working_days_ago(backends, 3)
+    mornings = [received]
+    for _ in range(4):
+        mornings.append(_next_morning(backends, mornings[-1]))
+    return len(_STORIES) + load_three_in_one(backends, received_at=received, calendar_days=mornings[1:])
+
+
+def _working_days_ago(backends: Backends, days: int) -> datetime:
+    """08:30 that many working days before today (never in the future)."""
+    day = backends.clock.now().astimezone(VN_TZ).date()
+    for _ in range(days):
+        day = _previous_working_day(backends.calendar, day)
+    return min(datetime.combine(day, time(8, 30), VN_TZ), backends.clock.now())
+
+
+def _next_morning(backends: Backends, after: datetime) -> datetime:
+    """The next working morning at 09:00 (never in the future): an office's rhythm."""
+    next_day = backends.calendar.next_working_day(after.astimezone(VN_TZ).date())
+    return min(datetime.combine(next_day, time(9, 0), VN_TZ), backends.clock.now())
 
 
 def _previous_working_day(calendar: Any, day: date) -> date:

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.access_log import SqlAccessLogRepository
 from storage.db import WRITE_INTENT, FairLock, sqlite_write_lock
 from storage.documents import SqlDocumentRepository
+from storage.dossiers import SqlDossierRepository
 from storage.repositories import (
     SqlAgencyRepository,
     SqlAlertRepository,
-    SqlDossierRepository,
     SqlProcedureRepository,
     SqlUserRepository,
 )

@@ -5,22 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fpdf import FPDF
 
-FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # Debian fonts-dejavu-core (make installs it)
+from infra.demo_lien_thong import text_pdf
+
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 
 
 def born_digital_pdf(pages: list[list[str]]) -> bytes:
     """A PDF with a real text layer: each page's lines in DejaVu Sans (Vietnamese diacritics intact)."""
-    pdf = FPDF(format="A4")
-    pdf.add_font("DejaVu", fname=str(FONT))
-    pdf.set_font("DejaVu", size=12)
-    for lines in pages:
-        pdf.add_page()
-        for line in lines:
-            pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+    return text_pdf(pages)
 
 
 def corpus_scan(name: str = "dev-0001") -> tuple[bytes, str]:
