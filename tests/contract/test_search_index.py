@@ -207,6 +207,17 @@ class SearchIndexContract:
         index.upsert([entry(code(1), visible_to=frozenset({TRAN_BIEN, LAND_OFFICE}))])
         assert codes(search(index, "Trần Thị Bích", visible_to=frozenset({LAND_OFFICE}))) == [code(1)]
 
+    def test_a_dossier_shared_with_the_caller_is_found_counted_and_faceted(self, index: SearchIndex) -> None:
+        """GIVEN a dossier of phường Trấn Biên shared whole with xã Tân Phú (the caller passes its code)
+        THEN Tân Phú finds it like its own; without the share it does not."""
+        index.upsert([entry(code(1), name="Đỗ Minh Khôi"), entry(code(2), name="Đỗ Minh Khôi")])
+        shared = index.query(SearchQuery(text="do minh khoi", visible_to=frozenset({TAN_PHU}),
+                                         shared_codes=frozenset({code(2)}), with_facets=True))
+        assert (codes(shared), shared.total, shared.facets["agency"]) == ([code(2)], 1, {TRAN_BIEN: 1})
+        alone = index.query(SearchQuery(text="", visible_to=frozenset(), shared_codes=frozenset({code(1)})))
+        assert codes(alone) == [code(1)]
+        assert search(index, "do minh khoi", visible_to=frozenset({TAN_PHU})).total == 0
+
     def test_facets_count_the_hits(self, varied: SearchIndex) -> None:
         results = varied.query(SearchQuery(text="hồ sơ", visible_to=None, with_facets=True))
         assert results.facets["field"] == {"Đất đai": 3, "Hộ tịch": 1}
@@ -318,6 +329,19 @@ class TestTantivyOnDisk(SearchIndexContract):
         again.upsert([replace(entry(code(3)), applicant_name="Lý Tự Trọng")])
         assert again.count() == 3
         again.close()
+
+    def test_two_writers_of_one_directory_take_turns(self, tmp_path: Path) -> None:
+        """GIVEN two indexes on one directory (two worker processes, or a reindex beside the worker)
+        THEN each write waits for the directory's lock and gives it back: both writes land."""
+        first = TantivyIndex(tmp_path / "shared", writer_heap_bytes=15_000_000)
+        second = TantivyIndex(tmp_path / "shared", writer_heap_bytes=15_000_000)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = [pool.submit(writer.upsert, [entry(code(n))])
+                    for n, writer in enumerate((first, second, first, second), start=1)]
+            for future in done:
+                future.result()
+        reader = TantivyIndex(tmp_path / "shared", writer_heap_bytes=15_000_000)
+        assert reader.count() == 4
 
 
 ES_URL = os.environ.get("HOSO_ES_URL")
