@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
+from api.reports.receipt_pdf import LOOKUP_PAGE_PATH
 from api.routes import (
     access_log,
     agencies,
@@ -22,6 +23,8 @@ from api.routes import (
     health,
     integrations,
     procedures,
+    public,
+    receipts,
     search,
     shares,
     stats,
@@ -36,8 +39,8 @@ API_PREFIX = "/api/v1"
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for module in (auth, agencies, procedures, dossiers, documents, shares, access_log, search, alerts, stats, users,
-                   integrations):
+    for module in (auth, agencies, procedures, dossiers, receipts, documents, shares, access_log, search, alerts,
+                   stats, users, integrations, public):
         router.include_router(module.router)
     return router
 
@@ -71,5 +74,10 @@ def create_app(settings: Settings | None = None, *, backends: Backends | None = 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/ui/")
+
+    @app.get(LOOKUP_PAGE_PATH, include_in_schema=False)
+    def lookup_page() -> RedirectResponse:
+        """The address printed on the receipt: the citizens' lookup page (no sign-in)."""
+        return RedirectResponse("/ui/tra-cuu.html")
 
     return app

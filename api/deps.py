@@ -76,6 +76,14 @@ def client_address(request: Request) -> str | None:
 CurrentUser = Annotated[Principal, Depends(get_current_user)]
 
 
+async def get_client_address(request: Request) -> str | None:
+    return client_address(request)
+
+
+# The public endpoints take no token; the address is what their throttling and access log know of the caller.
+ClientAddress = Annotated[str | None, Depends(get_client_address)]
+
+
 async def parse_if_match(if_match: Annotated[str | None, Header()] = None) -> int | None:
     """The dossier version a writer last saw, from an ETag like "7" or W/"7"; None when not sent."""
     if if_match is None or if_match.strip() == "*":

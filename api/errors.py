@@ -18,6 +18,7 @@ from records.errors import (
     InvalidTransition,
     NotFound,
     PermissionDenied,
+    RateLimited,
     StaleVersion,
     ValidationFailed,
 )
@@ -55,6 +56,7 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (Conflict, 409),
     (RequestTooLarge, 413),
     (PreconditionRequired, 428),
+    (RateLimited, 429),
 ]
 
 # A few codes have a more precise HTTP status than their error class.
@@ -69,6 +71,11 @@ _HTTP_CODES = {
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorPublic} for status in (401, 403, 404, 409, 412, 413, 422)
+}
+# The public endpoints: no sign-in, refusals by the link or the lookup rules, throttling.
+PUBLIC_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}, 422: {"model": ErrorPublic},
+    429: {"model": ErrorPublic, "description": "too many failed attempts; see the Retry-After header"},
 }
 
 
@@ -93,11 +100,19 @@ def status_for(exc: DomainError) -> int:
     return 400
 
 
+def headers_for(exc: DomainError, status: int) -> dict[str, str] | None:
+    if status == 401:
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(exc.retry_after_seconds)}
+    return None
+
+
 def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status = status_for(exc)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return error_response(request, status, exc.code, exc.message_vi, exc.message_en, exc.detail, headers)
+    return error_response(request, status, exc.code, exc.message_vi, exc.message_en, exc.detail,
+                          headers_for(exc, status))
 
 
 def _validation_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -70,3 +70,17 @@ class Conflict(DomainError):
     code = "conflict"
     message_vi = "Dữ liệu bị trùng hoặc xung đột."
     message_en = "The data conflicts with what is already stored."
+
+
+class RateLimited(DomainError):
+    """Too many failed attempts in a short time (guessing): try again after `retry_after_seconds`."""
+
+    code = "too_many_attempts"
+    message_vi = "Bạn đã thử sai quá nhiều lần. Vui lòng thử lại sau."
+    message_en = "Too many failed attempts. Please try again later."
+
+    def __init__(self, retry_after_seconds: int, message_vi: str | None = None, message_en: str | None = None,
+                 *, code: str | None = None) -> None:
+        self.retry_after_seconds = max(1, retry_after_seconds)
+        super().__init__(message_vi, message_en, code=code,
+                         detail={"retry_after_seconds": self.retry_after_seconds})

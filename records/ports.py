@@ -12,6 +12,7 @@ from records.access import Role, ShareGrant
 from records.access_log import AccessEntry, AccessLogFilter
 from records.agencies import Agency
 from records.alerts import Alert, AlertKind, DueDossier
+from records.attempts import AttemptLimit
 from records.documents import Document, DocumentStatus, PageText
 from records.dossiers import Dossier, DossierEvent, DossierState, ExtensionLetter
 from records.integrations import IntegrationAccount
@@ -207,6 +208,28 @@ class AccessLogRepository(Protocol):
         ...
 
 
+class AttemptLimitRepository(Protocol):
+    """Failed-attempt counters (records.attempts), keyed by what is being guessed at or by whom."""
+
+    def get_many(self, keys: Sequence[str]) -> list[AttemptLimit]:
+        """The counters of these keys that exist (no lock)."""
+        ...
+
+    def lock(self, keys: Sequence[str], now: datetime) -> list[AttemptLimit]:
+        """The counters of these keys, created empty (window starting `now`) when missing, locked until the
+        transaction ends so that concurrent failures queue and none is lost. Safe to repeat."""
+        ...
+
+    def save(self, limit: AttemptLimit) -> None:
+        """Writes a counter returned by `lock`."""
+        ...
+
+    def forget_idle(self, *, window_started_before: datetime, now: datetime) -> int:
+        """Deletes counters whose window started before the given instant and that are not locked at `now`
+        (skipping rows another transaction holds); how many. Safe to repeat."""
+        ...
+
+
 class WebhookRepository(Protocol):
     def add_subscription(self, subscription: WebhookSubscription) -> None: ...
     def get_subscription(self, subscription_id: str) -> WebhookSubscription | None: ...
@@ -255,6 +278,8 @@ class UnitOfWork(Protocol):
     def access_log(self) -> AccessLogRepository: ...
     @property
     def webhooks(self) -> WebhookRepository: ...
+    @property
+    def attempt_limits(self) -> AttemptLimitRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -24,3 +24,13 @@ def new_receipt_secret() -> str:
 def normalize_secret(text: str) -> str:
     """What a person typed, in the stored form: upper case, without spaces or dashes."""
     return "".join(ch for ch in text.upper() if ch not in " -_\t")
+
+
+def normalize_dossier_code(text: str) -> str:
+    """A dossier code as a person typed it: codes are stored in upper case (`000.60.01.H19-260302-0001`)."""
+    return text.strip().upper()
+
+
+def receipt_message(dossier_code: str, secret: str) -> str:
+    """What the stored digest is made of: the secret is bound to its dossier, so it opens no other one."""
+    return f"{dossier_code}:{normalize_secret(secret)}"

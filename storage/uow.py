@@ -11,6 +11,7 @@ from storage.access_log import SqlAccessLogRepository
 from storage.db import WRITE_INTENT, FairLock, sqlite_write_lock
 from storage.documents import SqlDocumentRepository
 from storage.dossiers import SqlDossierRepository
+from storage.limits import SqlAttemptLimitRepository
 from storage.repositories import (
     SqlAgencyRepository,
     SqlAlertRepository,
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
     integrations: SqlIntegrationRepository
     access_log: SqlAccessLogRepository
     webhooks: SqlWebhookRepository
+    attempt_limits: SqlAttemptLimitRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
             self.integrations = SqlIntegrationRepository(self._session)
             self.access_log = SqlAccessLogRepository(self._session)
             self.webhooks = SqlWebhookRepository(self._session)
+            self.attempt_limits = SqlAttemptLimitRepository(self._session)
         self._depth += 1
         return self
 

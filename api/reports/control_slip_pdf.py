@@ -9,23 +9,16 @@ Vietnamese; the font comes from Debian's `fonts-dejavu-core` package unless `fon
 from __future__ import annotations
 
 import textwrap
-import unicodedata
-from datetime import datetime
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from records.clock import VN_TZ
+from api.reports.pdf_common import DEFAULT_FONT_DIR, FONT, font_files, local_time, nfc
 from records.dossiers import DossierEvent, ExtensionLetter, Party
 from records.services.reports import ControlSlip
 
 __all__ = ["DEFAULT_FONT_DIR", "LABELS", "render_control_slip_pdf"]
-
-DEFAULT_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONT_PACKAGE = "fonts-dejavu-core"
-FONT = "DejaVu"
-_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 
 _VI: dict[str, str] = {
     "national_name": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
@@ -136,7 +129,7 @@ def render_control_slip_pdf(slip: ControlSlip, *, language: str = "vi",
                             font_dir: Path | None = None) -> bytes:
     """The slip as an A4 PDF. Raises ValueError for an unknown language, RuntimeError without the font."""
     labels = _labels(language)
-    fonts = _font_files(font_dir or DEFAULT_FONT_DIR)
+    fonts = font_files(font_dir or DEFAULT_FONT_DIR)
     pdf = _new_document(slip, labels, language, fonts)
     _national_header(pdf, slip, labels)
     _particulars(pdf, slip, labels)
@@ -153,24 +146,12 @@ def _labels(language: str) -> dict[str, str]:
         raise ValueError(f"Unknown language {language!r}; expected one of {sorted(LABELS)}") from None
 
 
-def _font_files(font_dir: Path) -> dict[str, Path]:
-    paths = {style: font_dir / name for style, name in _FONT_FILES.items()}
-    missing = [str(path) for path in paths.values() if not path.is_file()]
-    if missing:
-        raise RuntimeError(
-            f"DejaVu Sans font not found ({', '.join(missing)}). Install the Debian package "
-            f"{FONT_PACKAGE} (apt-get install {FONT_PACKAGE}) or pass font_dir= to a folder holding "
-            f"{' and '.join(_FONT_FILES.values())}."
-        )
-    return paths
-
-
 def _new_document(slip: ControlSlip, labels: dict[str, str], language: str,
                   fonts: dict[str, Path]) -> _SlipPDF:
-    pdf = _SlipPDF(f"{labels['generated']} {_time(slip.generated_at)}", labels["page"])
+    pdf = _SlipPDF(f"{labels['generated']} {local_time(slip.generated_at)}", labels["page"])
     for style, path in fonts.items():
         pdf.add_font(FONT, style, str(path))
-    pdf.set_title(labels["doc_title"].format(code=_nfc(slip.dossier.code)))
+    pdf.set_title(labels["doc_title"].format(code=nfc(slip.dossier.code)))
     pdf.set_creator("hoso")
     pdf.set_lang(language)
     pdf.set_creation_date(slip.generated_at)
@@ -183,7 +164,7 @@ def _new_document(slip: ControlSlip, labels: dict[str, str], language: str,
 def _national_header(pdf: _SlipPDF, slip: ControlSlip, labels: dict[str, str]) -> None:
     top, left_w, right_w = pdf.get_y(), pdf.epw * 0.42, pdf.epw * 0.55
     pdf.set_font(FONT, "B", 10)
-    pdf.multi_cell(left_w, 5, _nfc(slip.agency_name(slip.dossier.receiving_agency_code)), align="C",
+    pdf.multi_cell(left_w, 5, nfc(slip.agency_name(slip.dossier.receiving_agency_code)), align="C",
                    new_x="LMARGIN", new_y="NEXT")
     left_bottom = pdf.get_y()
     right_x = pdf.l_margin + pdf.epw - right_w
@@ -206,11 +187,11 @@ def _particulars(pdf: _SlipPDF, slip: ControlSlip, labels: dict[str, str]) -> No
         ("applicant", dossier.applicant.name),
         ("id_number", dossier.applicant.id_number),
         ("channel", labels[f"channel.{dossier.channel.value}"]),
-        ("received_at", _time(dossier.received_at)),
-        ("due_at", _time(dossier.due_at)),
+        ("received_at", local_time(dossier.received_at)),
+        ("due_at", local_time(dossier.due_at)),
     ]
     if dossier.extended_due_at is not None:
-        rows.append(("extended_due_at", _time(dossier.extended_due_at)))
+        rows.append(("extended_due_at", local_time(dossier.extended_due_at)))
     rows.append(("state", labels[f"state.{dossier.state.value}"]))
     if slip.overdue_days > 0:
         rows.append(("overdue", f"{_days(slip.overdue_days, labels)} {labels['working_days']}"))
@@ -223,7 +204,7 @@ def _field(pdf: _SlipPDF, label: str, value: str) -> None:
     pdf.set_font(FONT, "B", 10)
     pdf.write(5.5, f"{label}: ")
     pdf.set_font(FONT, "", 10)
-    pdf.write(5.5, _nfc(value))
+    pdf.write(5.5, nfc(value))
     pdf.ln(5.5)
 
 
@@ -243,7 +224,7 @@ def _table(pdf: _SlipPDF, widths: tuple[int, ...], align: tuple[str, ...] | str,
                    repeat_headings=1) as table:
         table.row(header)
         for cells in rows:
-            for part in _split_tall_row([_nfc(text) for text in cells]):
+            for part in _split_tall_row([nfc(text) for text in cells]):
                 table.row(part)
 
 
@@ -287,7 +268,7 @@ def _event_cells(slip: ControlSlip, event: DossierEvent, labels: dict[str, str])
     if event.from_state is not None:
         change = f"{labels[f'state.{event.from_state.value}']} → {change}"
     officer = event.actor_name or event.actor_username
-    return [_time(event.at), giver, taker, officer, change, days, result, event.note]
+    return [local_time(event.at), giver, taker, officer, change, days, result, event.note]
 
 
 def _holder(slip: ControlSlip, agency_code: str, party: Party, labels: dict[str, str]) -> str:
@@ -300,24 +281,11 @@ def _extensions_table(pdf: _SlipPDF, letters: list[ExtensionLetter], labels: dic
     pdf.ln(4)
     _section_heading(pdf, labels["extensions_heading"])
     header = [labels[f"ext.{column}"] for column in _EXTENSION_COLUMNS]
-    rows = [[_time(letter.issued_at), letter.reason, _time(letter.new_due_at), letter.issued_by_name
+    rows = [[local_time(letter.issued_at), letter.reason, local_time(letter.new_due_at), letter.issued_by_name
              or letter.issued_by] for letter in letters]
     _table(pdf, _EXTENSION_WIDTHS, _EXTENSION_ALIGN, header, rows)
-
-
-def _time(at: datetime | None) -> str:
-    """dd/mm/yyyy HH:MM in Vietnam time (UTC+7); a naive datetime is taken to be Vietnam time already."""
-    if at is None:
-        return ""
-    local = at.astimezone(VN_TZ) if at.tzinfo is not None else at
-    return local.strftime("%d/%m/%Y %H:%M")
 
 
 def _days(value: float, labels: dict[str, str]) -> str:
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return text.replace(".", labels["decimal"])
-
-
-def _nfc(text: str) -> str:
-    """Composed forms: DejaVu has a glyph for every precomposed Vietnamese letter, not for stacked marks."""
-    return unicodedata.normalize("NFC", text)

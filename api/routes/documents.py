@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
-from fastapi.responses import RedirectResponse, StreamingResponse
 
 from api.deps import BackendsDep, ClockDep, CurrentUser, UowDep
+from api.downloads import download_response
 from api.errors import ERROR_RESPONSES
 from api.schemas.documents import DocumentPublic, DocumentsPublic, DocumentText, PagePublic
 from ingest.staging import stage_upload
@@ -24,7 +24,6 @@ from records.services.documents import (
     register_document,
     retry_document,
 )
-from storage.blobs import attachment_disposition
 
 router = APIRouter(tags=["documents"], responses=ERROR_RESPONSES)
 DOWNLOAD_LINK_LIFETIME = timedelta(minutes=10)
@@ -82,18 +81,7 @@ def read_document(document_id: str, uow: UowDep, clock: ClockDep, user: CurrentU
 
 
 def _download(backends: BackendsDep, key: str, filename: str, media_type: str) -> Response:
-    url = backends.blobs.url(key, expires=DOWNLOAD_LINK_LIFETIME, filename=filename)
-    if url is not None:
-        return RedirectResponse(url, status_code=307)
-    stream = backends.blobs.open(key)
-
-    def chunks() -> object:
-        with stream:
-            while chunk := stream.read(1024 * 1024):
-                yield chunk
-
-    return StreamingResponse(chunks(), media_type=media_type,  # type: ignore[arg-type]
-                             headers={"Content-Disposition": attachment_disposition(filename)})
+    return download_response(backends.blobs, key, filename, media_type, lifetime=DOWNLOAD_LINK_LIFETIME)
 
 
 @router.get("/documents/{document_id}/original", summary="Tải bản gốc",

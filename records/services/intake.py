@@ -18,7 +18,7 @@ from records.errors import PermissionDenied, ValidationFailed
 from records.identifiers import check_cccd, check_tax_code, format_dossier_code
 from records.ports import Signer, UnitOfWork
 from records.procedures import Procedure
-from records.receipts import RECEIPT_PURPOSE, new_receipt_secret, normalize_secret
+from records.receipts import RECEIPT_PURPOSE, new_receipt_secret, receipt_message
 from records.services.catalogue import require_role
 from records.services.webhooks import announce
 from records.tasks import TaskQueue
@@ -37,7 +37,7 @@ class Intake:
 
 
 def receipt_digest(signer: Signer, dossier_code: str, secret: str) -> str:
-    return signer.digest(RECEIPT_PURPOSE, f"{dossier_code}:{normalize_secret(secret)}")
+    return signer.digest(RECEIPT_PURPOSE, receipt_message(dossier_code, secret))
 
 
 def check_applicant(applicant: Applicant) -> Applicant:

@@ -1,7 +1,9 @@
-"""The officers' web UI under /ui/: served, self-contained, and every UI string exists in both languages.
+"""The web UI under /ui/ — the officers' app and the citizens' lookup page (/tra-cuu): served, self-contained,
+and every UI string exists in both languages.
 
-The JavaScript is read as text: module imports are followed from app.js, i18n keys are taken from the
-`t("...")` calls and compared with the `vi` and `en` dictionaries in i18n.js.
+The JavaScript is read as text: module imports are followed from app.js (and from lookup.js), i18n keys are
+taken from the `t("...")` calls and compared with the `vi` and `en` dictionaries in i18n.js (lookup.js keeps
+its own pair).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from records.procedures import DocumentType
 
 IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;]*?\bfrom\s+["']([^"']+)["']""", re.MULTILINE | re.DOTALL)
 T_CALL = re.compile(r"""(?<![\w.$])t\(\s*(?:"([^"]+)"|'([^']+)')""")
+# t(`state.${value}`): a key built from an API enum value; allowed only for a namespace of ENUM_NAMESPACES
+ENUM_T_CALL = re.compile(r"""(?<![\w.$])t\(\s*`(\w+)\.\$\{[^}`]+\}`\s*\)""")
 ANY_T_CALL = re.compile(r"""(?<![\w.$])t\(\s*(.)""")
 DICT_KEY = re.compile(r"""^\s*"([^"]+)":\s""", re.MULTILINE)
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -58,10 +62,10 @@ def _get(client: TestClient, path: str) -> str:
     return response.text
 
 
-def _modules(client: TestClient) -> dict[str, str]:
-    """Every ES module reachable from /ui/app.js by its imports: URL path → source."""
+def _modules(client: TestClient, entry: str = "/ui/app.js") -> dict[str, str]:
+    """Every ES module reachable from `entry` by its imports: URL path → source."""
     found: dict[str, str] = {}
-    pending = ["/ui/app.js"]
+    pending = [entry]
     while pending:
         path = pending.pop()
         if path in found:
@@ -86,7 +90,7 @@ def _modules(client: TestClient) -> dict[str, str]:
 
 def _dictionary(source: str, name: str) -> dict[str, str]:
     match = re.search(rf"^const {name} = \{{\n(.*?)^\}};", source, re.MULTILINE | re.DOTALL)
-    assert match, f"dictionary {name} not found in i18n.js"
+    assert match, f"dictionary {name} not found"
     entries = re.findall(r"""^\s*"([^"]+)":\s*"((?:[^"\\]|\\.)*)",\s*$""", match.group(1), re.MULTILINE)
     assert len(entries) == len(DICT_KEY.findall(match.group(1))), f"{name}: one \"key\": \"text\", per line"
     keys = [key for key, _ in entries]
@@ -189,3 +193,61 @@ def test_api_errors_follow_the_language_the_ui_sends(client: TestClient, languag
     body = response.json()
     assert body["code"] and body["message"]
     assert ("Not signed in" in body["message"]) is (language == "en")
+
+
+# --- the citizens' lookup page ------------------------------------------------------------------------------
+
+LOOKUP_PAGE = "/ui/tra-cuu.html"
+LOOKUP_MODULE = "/ui/lookup.js"
+
+
+def test_the_lookup_address_on_the_receipt_leads_to_the_lookup_page(client: TestClient) -> None:
+    response = client.get("/tra-cuu", follow_redirects=False)
+    assert response.status_code in (302, 303, 307)
+    assert response.headers["location"] == LOOKUP_PAGE
+    assert client.get("/tra-cuu").status_code == 200
+
+
+def test_the_lookup_page_is_vietnamese_local_and_asks_for_no_sign_in(client: TestClient) -> None:
+    html = _get(client, LOOKUP_PAGE)
+    page = _Assets()
+    page.feed(html)
+    assert page.html_lang == "vi" and (page.charset or "").lower() == "utf-8"
+    assert "Tra cứu hồ sơ" in html
+    assert [s["src"] for s in page.scripts] == ["lookup.js"]
+    assert all(s.get("type") == "module" for s in page.scripts)
+    assert [link["href"] for link in page.links if link.get("rel") == "stylesheet"] == ["app.css"]
+    assert '<meta name="referrer" content="no-referrer">' in html  # signed links stay off other sites' logs
+    assert not EXTERNAL_URL.search(html)
+    modules = _modules(client, LOOKUP_MODULE)
+    for path, source in modules.items():
+        assert not EXTERNAL_URL.search(source), f"{path} mentions an external URL"
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in source, f"{path} uses {sink}"
+    lookup = modules[LOOKUP_MODULE]
+    assert '"/public/lookup"' in lookup and "auth: false" in lookup
+    assert 'views/' not in "".join(modules)  # none of the officers' screens come along
+    assert lookup.count('"aria-live"') >= 2 and '"aria-invalid"' in lookup and "focus()" in lookup
+
+
+def test_every_lookup_page_string_exists_in_both_languages(client: TestClient) -> None:
+    lookup = _modules(client, LOOKUP_MODULE)[LOOKUP_MODULE]
+    vi = _dictionary(lookup, "vi")
+    en = _dictionary(lookup, "en")
+    assert set(vi) == set(en), f"only vi: {set(vi) - set(en)}; only en: {set(en) - set(vi)}"
+    for key in vi:
+        assert set(PLACEHOLDER.findall(vi[key])) == set(PLACEHOLDER.findall(en[key])), key
+        assert vi[key].strip() and en[key].strip(), key
+    used = {a or b for a, b in T_CALL.findall(lookup)}
+    assert len(used) > 30
+    assert used - set(vi) == set(), f"missing: {sorted(used - set(vi))}"
+    calls = lookup.replace("function t(", "function translate(")  # its own definition is not a call
+    namespaces = set(ENUM_T_CALL.findall(calls))
+    assert namespaces == {"state"}
+    firsts = ANY_T_CALL.findall(calls)
+    assert all(first in "\"'" for first in firsts if first != "`"), "t() with a computed key; use a literal"
+    assert firsts.count("`") == len(ENUM_T_CALL.findall(calls)), "t(`...`) only for enum labels"
+    for namespace in namespaces:
+        for member in ENUM_NAMESPACES[namespace]:
+            key = f"{namespace}.{member.value}"
+            assert key in vi and key in en, key

@@ -135,6 +135,10 @@ def examples(world: World, clock: FixedClock) -> dict[tuple[str, str], dict[str,
         ("post", "/api/v1/integrations"): {"json": {"name": "x", "agency_code": TRAN_BIEN, "scopes": ["read"]}},
         ("post", "/api/v1/integrations/{account_id}/revoke"): {},
         ("post", "/api/v1/integrations/{account_id}/rotate"): {},
+        ("post", "/api/v1/dossiers/{code}/receipt"): {"params": {"format": "json"}},
+        ("post", "/api/v1/public/lookup"): {"json": {"code": world.group, "secret": "AAAA-BBBB-CC"}},
+        ("get", "/api/v1/public/documents/{document_id}/download"): {
+            "params": {"expires": str(int((clock.now() + timedelta(minutes=5)).timestamp())), "signature": "0" * 64}},
     }
 
 
