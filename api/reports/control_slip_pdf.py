@@ -14,7 +14,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from api.reports.pdf_common import DEFAULT_FONT_DIR, FONT, font_files, local_time, nfc
+from api.reports.pdf_common import DEFAULT_FONT_DIR, FONT, font_files, local_time, national_header, nfc
 from records.dossiers import DossierEvent, ExtensionLetter, Party
 from records.services.reports import ControlSlip
 
@@ -131,7 +131,7 @@ def render_control_slip_pdf(slip: ControlSlip, *, language: str = "vi",
     labels = _labels(language)
     fonts = font_files(font_dir or DEFAULT_FONT_DIR)
     pdf = _new_document(slip, labels, language, fonts)
-    _national_header(pdf, slip, labels)
+    national_header(pdf, slip.agency_name(slip.dossier.receiving_agency_code), labels)
     _particulars(pdf, slip, labels)
     _events_table(pdf, slip, labels)
     if slip.extensions:
@@ -159,24 +159,6 @@ def _new_document(slip: ControlSlip, labels: dict[str, str], language: str,
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
     return pdf
-
-
-def _national_header(pdf: _SlipPDF, slip: ControlSlip, labels: dict[str, str]) -> None:
-    top, left_w, right_w = pdf.get_y(), pdf.epw * 0.42, pdf.epw * 0.55
-    pdf.set_font(FONT, "B", 10)
-    pdf.multi_cell(left_w, 5, nfc(slip.agency_name(slip.dossier.receiving_agency_code)), align="C",
-                   new_x="LMARGIN", new_y="NEXT")
-    left_bottom = pdf.get_y()
-    right_x = pdf.l_margin + pdf.epw - right_w
-    pdf.set_xy(right_x, top)
-    pdf.multi_cell(right_w, 5, labels["national_name"], align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_x(right_x)
-    pdf.set_font(FONT, "BU", 10)
-    pdf.multi_cell(right_w, 5, labels["national_motto"], align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
-    pdf.set_font(FONT, "B", 13)
-    pdf.multi_cell(0, 7, labels["title"], align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
 
 
 def _particulars(pdf: _SlipPDF, slip: ControlSlip, labels: dict[str, str]) -> None:

@@ -6,6 +6,8 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
+from fpdf import FPDF
+
 from records.clock import VN_TZ
 
 DEFAULT_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -38,3 +40,22 @@ def local_time(at: datetime | None) -> str:
 def nfc(text: str) -> str:
     """Composed forms: DejaVu has a glyph for every precomposed Vietnamese letter, not for stacked marks."""
     return unicodedata.normalize("NFC", text)
+
+
+def national_header(pdf: FPDF, agency_name: str, labels: dict[str, str]) -> None:
+    """The heading of an administrative paper: the agency on the left, the national name and motto on the
+    right, then the paper's title (`labels`: national_name, national_motto, title)."""
+    top, left_w, right_w = pdf.get_y(), pdf.epw * 0.42, pdf.epw * 0.55
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(left_w, 5, nfc(agency_name), align="C", new_x="LMARGIN", new_y="NEXT")
+    left_bottom = pdf.get_y()
+    right_x = pdf.l_margin + pdf.epw - right_w
+    pdf.set_xy(right_x, top)
+    pdf.multi_cell(right_w, 5, labels["national_name"], align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(right_x)
+    pdf.set_font(FONT, "BU", 10)
+    pdf.multi_cell(right_w, 5, labels["national_motto"], align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
+    pdf.set_font(FONT, "B", 13)
+    pdf.multi_cell(0, 7, labels["title"], align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)

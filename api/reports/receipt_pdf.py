@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from api.reports.pdf_common import DEFAULT_FONT_DIR, FONT, font_files, local_time, nfc
+from api.reports.pdf_common import DEFAULT_FONT_DIR, FONT, font_files, local_time, national_header, nfc
 from records.services.receipts import Receipt
 
 __all__ = ["LOOKUP_PAGE_PATH", "RECEIPT_LABELS", "render_receipt_pdf"]
@@ -97,7 +97,7 @@ def render_receipt_pdf(receipt: Receipt, *, lookup_url: str, language: str = "vi
     pdf.set_margins(20, 15, 20)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
-    _header(pdf, receipt, labels)
+    national_header(pdf, receipt.agency_name, labels)
     _particulars(pdf, receipt, labels)
     _papers(pdf, receipt, labels)
     if receipt.linked:
@@ -109,23 +109,6 @@ def render_receipt_pdf(receipt: Receipt, *, lookup_url: str, language: str = "vi
                                                      at=local_time(receipt.issued_at))),
                    new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
-
-
-def _header(pdf: FPDF, receipt: Receipt, labels: dict[str, str]) -> None:
-    top, left_w, right_w = pdf.get_y(), pdf.epw * 0.42, pdf.epw * 0.55
-    pdf.set_font(FONT, "B", 10)
-    pdf.multi_cell(left_w, 5, nfc(receipt.agency_name), align="C", new_x="LMARGIN", new_y="NEXT")
-    left_bottom = pdf.get_y()
-    right_x = pdf.l_margin + pdf.epw - right_w
-    pdf.set_xy(right_x, top)
-    pdf.multi_cell(right_w, 5, labels["national_name"], align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_x(right_x)
-    pdf.set_font(FONT, "BU", 10)
-    pdf.multi_cell(right_w, 5, labels["national_motto"], align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_y(max(left_bottom, pdf.get_y()) + 8)
-    pdf.set_font(FONT, "B", 13)
-    pdf.multi_cell(0, 7, labels["title"], align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
 
 
 def _field(pdf: FPDF, label: str, value: str) -> None:

@@ -20,6 +20,16 @@ def require_role(actor: Principal, *roles: Role) -> None:
         raise PermissionDenied(detail={"required_roles": sorted(r.value for r in roles)})
 
 
+def operating_agency(uow: UnitOfWork, code: str, *, error: str = "unknown_agency", field: str = "agency_code",
+                     which_vi: str = "Cơ quan", which_en: str = "The agency") -> Agency:
+    """The agency if it exists and still operates (not merged or abolished); else a 422 naming `field`."""
+    agency = uow.agencies.get(code)
+    if agency is None or not agency.is_active:
+        raise ValidationFailed(f"{which_vi} không tồn tại hoặc đã ngừng hoạt động.",
+                               f"{which_en} does not exist or no longer operates.", code=error, detail={field: code})
+    return agency
+
+
 def import_agencies(*, uow: UnitOfWork, agencies: Iterable[Agency], actor: Principal | None = None) -> int:
     """Adds or replaces agencies. The whole resulting set is validated first; nothing is written on error."""
     if actor is not None:
@@ -134,11 +144,7 @@ def create_user(*, uow: UnitOfWork, hasher: PasswordHasher, username: str, full_
                                code="roles_required")
     with uow:
         uow.begin_write()
-        agency = uow.agencies.get(agency_code)
-        if agency is None or not agency.is_active:
-            raise ValidationFailed("Cơ quan không tồn tại hoặc đã ngừng hoạt động.",
-                                   "The agency does not exist or no longer operates.",
-                                   code="unknown_agency", detail={"agency_code": agency_code})
+        operating_agency(uow, agency_code)
         if uow.users.get(username) is not None:
             raise Conflict("Tên đăng nhập đã tồn tại.", "That username is taken.", code="username_taken")
         user = UserAccount(username, full_name.strip(), agency_code, role_set, hasher.hash(password))

@@ -22,6 +22,7 @@ from records.dossiers import (
 from records.errors import NotFound, StaleVersion, ValidationFailed
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
 from records.services.access import log_access, logged, require
+from records.services.catalogue import operating_agency
 from records.services.webhooks import announce
 from records.tasks import TaskQueue
 from records.webhooks import EventType
@@ -73,12 +74,8 @@ def transition_dossier(
         if procedure is None:
             raise NotFound(code="procedure_not_found", detail={"procedure_code": dossier.procedure_code})
         if target_agency_code is not None:
-            target = uow.agencies.get(target_agency_code)
-            if target is None or not target.is_active:
-                raise ValidationFailed("Cơ quan nhận không tồn tại hoặc đã ngừng hoạt động.",
-                                       "The target agency does not exist or no longer operates.",
-                                       code="unknown_target_agency",
-                                       detail={"target_agency_code": target_agency_code})
+            operating_agency(uow, target_agency_code, error="unknown_target_agency", field="target_agency_code",
+                             which_vi="Cơ quan nhận", which_en="The target agency")
         if to is DossierState.RESOLVED:
             check_group_can_resolve(dossier, uow.dossiers.children(code))
         version = dossier.version

@@ -17,7 +17,7 @@ from records.integrations import (
     secret_matches,
 )
 from records.ports import UnitOfWork
-from records.services.catalogue import require_role
+from records.services.catalogue import operating_agency, require_role
 
 MAX_NAME_LENGTH = 200
 
@@ -44,11 +44,7 @@ def create_integration(*, uow: UnitOfWork, clock: Clock, actor: Principal, name:
                                code="expiry_in_past")
     with uow:
         uow.begin_write()
-        agency = uow.agencies.get(agency_code)
-        if agency is None or not agency.is_active:
-            raise ValidationFailed("Cơ quan không tồn tại hoặc đã ngừng hoạt động.",
-                                   "The agency does not exist or no longer operates.", code="unknown_agency",
-                                   detail={"agency_code": agency_code})
+        agency = operating_agency(uow, agency_code)
         account_id, token, digest = new_token()
         account = IntegrationAccount(id=account_id, name=name.strip(), agency_code=agency.code, scopes=wanted,
                                      token_digest=digest, created_by=actor.username, created_at=now,

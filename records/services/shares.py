@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from records.access import Action, Principal, Role, visible_agencies
-from records.agencies import Agency
 from records.clock import Clock
 from records.errors import NotFound, PermissionDenied, ValidationFailed
 from records.ports import UnitOfWork
 from records.services.access import authorize, require
+from records.services.catalogue import operating_agency
 from records.services.webhooks import announce
 from records.shares import Share, check_share_terms
 from records.tasks import TaskQueue
@@ -24,15 +24,6 @@ MAX_DOCUMENTS_PER_SHARE = 200
 def _share_not_found(share_id: str) -> NotFound:
     return NotFound("Không tìm thấy lượt chia sẻ.", "Share not found.", code="share_not_found",
                     detail={"share_id": share_id})
-
-
-def _grantee(uow: UnitOfWork, code: str) -> Agency:
-    agency = uow.agencies.get(code)
-    if agency is None or not agency.is_active:
-        raise ValidationFailed("Cơ quan được chia sẻ không tồn tại hoặc đã ngừng hoạt động.",
-                               "The agency to share with does not exist or no longer operates.",
-                               code="unknown_grantee_agency", detail={"grantee_agency_code": code})
-    return agency
 
 
 def share_dossier(*, uow: UnitOfWork, clock: Clock, actor: Principal, dossier_code: str, grantee_agency_code: str,
@@ -53,7 +44,9 @@ def share_dossier(*, uow: UnitOfWork, clock: Clock, actor: Principal, dossier_co
     with uow:
         uow.begin_write()
         dossier, _ = require(uow, actor, dossier_code, Action.SHARE, now=now)
-        grantee = _grantee(uow, grantee_agency_code)
+        grantee = operating_agency(uow, grantee_agency_code, error="unknown_grantee_agency",
+                                   field="grantee_agency_code", which_vi="Cơ quan được chia sẻ",
+                                   which_en="The agency to share with")
         if grantee.code in dossier.participant_agencies or grantee.code in actor.agencies:
             raise ValidationFailed("Cơ quan này đã tham gia giải quyết hồ sơ, không cần chia sẻ.",
                                    "That agency already takes part in the dossier; there is nothing to share.",
