@@ -9,13 +9,16 @@ STAMPS := .make
 # Debian packages the product needs at run time: fonts for the PDF control slip; Tesseract with its
 # Vietnamese data for OCR; Ghostscript and qpdf for PDF/A; poppler for rendering pages.
 APT_PACKAGES := fonts-dejavu-core tesseract-ocr tesseract-ocr-vie ghostscript qpdf poppler-utils
+# Debian packages only the tests need: Chromium, driven by Playwright in the browser tests (tests/e2e); it is
+# never downloaded by Playwright itself.
+TEST_APT_PACKAGES := chromium
 # The PostgreSQL that `make test` also runs the repository and API suites against.
 HOSO_TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export HOSO_TEST_PG_URL
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test bench system-deps venv lint typecheck check-imports unit services-up demo clean
+.PHONY: help run test bench system-deps test-system-deps venv lint typecheck check-imports unit services-up demo clean
 
 help:
 	@echo "make run    — cài đặt, tạo dữ liệu mẫu và chạy hoso (install, load demo data, serve)"
@@ -31,6 +34,16 @@ $(STAMPS)/system-deps: Makefile | $(STAMPS)
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Cài gói hệ thống / installing system packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@touch $@
+
+test-system-deps: $(STAMPS)/test-system-deps
+$(STAMPS)/test-system-deps: Makefile | $(STAMPS)
+	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Cài gói hệ thống cho kiểm thử / installing test system packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
@@ -68,7 +81,7 @@ typecheck: venv
 check-imports: venv
 	$(VENV)/bin/lint-imports --no-cache
 
-test: system-deps venv services-up lint typecheck check-imports
+test: system-deps test-system-deps venv services-up lint typecheck check-imports
 	$(PY) -m pytest -p no:cacheprovider
 
 bench: system-deps venv services-up

@@ -146,7 +146,22 @@ export const procedureIndex = () => cached("procedures", async () => {
 
 export const activeAgencies = () => cached("active-agencies", async () => (await get("/agencies", { status: "active" })).data);
 
+/** Whether the officer has one of `roles`. The UI shows or hides by roles; the API decides again. */
+export function hasRole(me, ...roles) {
+  return Boolean(me) && me.roles.some((role) => roles.includes(role));
+}
+
 /** Whether the officer may receive dossiers (the API checks again). */
 export function canReceive(me) {
-  return Boolean(me) && me.roles.some((role) => ["reception", "leader", "admin"].includes(role));
+  return hasRole(me, "reception", "leader", "admin");
+}
+
+/** The officer's own agency and those it succeeded. */
+export function ownAgencies(me) {
+  return me ? [me.agency_code, ...(me.reachable_agencies || [])] : [];
+}
+
+/** Whether an error means "this server has no such endpoint" (a feature not installed here). */
+export function isMissingEndpoint(error) {
+  return Boolean(error) && error.status === 404 && error.code === "not_found";
 }

@@ -1,5 +1,6 @@
 // hoso officers' UI: start-up, session, header and hash routing.
-// Routes: #/dossiers  #/intake  #/dossiers/<code>  #/search  #/late  #/stats
+// Routes: #/dossiers  #/intake  #/dossiers/<code>  #/search  #/late  #/stats  #/shared  #/access-log
+//         #/integrations  #/webhooks  #/webhooks/<id>  #/webhooks/<id>/deliveries/<delivery id>
 // (query after "?", e.g. #/dossiers?state=processing, #/search?q=..., #/dossiers/<code>?doc=<id>&page=3)
 
 import * as api from "./api.js";
@@ -12,6 +13,11 @@ import { renderDossierDetail } from "./views/detail.js";
 import { renderSearch } from "./views/search.js";
 import { renderLate } from "./views/late.js";
 import { renderStats } from "./views/stats.js";
+import { renderShared } from "./views/shared.js";
+import { renderAccessLog } from "./views/access_log.js";
+import { renderIntegrations } from "./views/integrations.js";
+import { renderWebhooks } from "./views/webhooks.js";
+import { renderDelivery, renderWebhook } from "./views/webhook_deliveries.js";
 
 const header = document.getElementById("app-header");
 const main = document.getElementById("main");
@@ -39,14 +45,25 @@ const ROUTES = [
   { pattern: /^\/search$/, nav: "search", render: (ctx) => renderSearch(ctx) },
   { pattern: /^\/late$/, nav: "late", render: (ctx) => renderLate(ctx) },
   { pattern: /^\/stats$/, nav: "stats", render: (ctx) => renderStats(ctx) },
+  { pattern: /^\/shared$/, nav: "shared", render: (ctx) => renderShared(ctx) },
+  { pattern: /^\/access-log$/, nav: "access-log", render: (ctx) => renderAccessLog(ctx) },
+  { pattern: /^\/integrations$/, nav: "integrations", render: (ctx) => renderIntegrations(ctx) },
+  { pattern: /^\/webhooks$/, nav: "webhooks", render: (ctx) => renderWebhooks(ctx) },
+  { pattern: /^\/webhooks\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderWebhook(ctx) },
+  { pattern: /^\/webhooks\/([^/]+)\/deliveries\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderDelivery(ctx) },
 ];
 
+// [key, href, label, who sees it] — by role; the views and the API check again.
 const navItems = () => [
-  ["dossiers", "#/dossiers", t("nav.dossiers")],
-  ["search", "#/search", t("nav.search")],
-  ["intake", "#/intake", t("nav.intake")],
-  ["late", "#/late", t("nav.late")],
-  ["stats", "#/stats", t("nav.stats")],
+  ["dossiers", "#/dossiers", t("nav.dossiers"), () => true],
+  ["search", "#/search", t("nav.search"), () => true],
+  ["intake", "#/intake", t("nav.intake"), (me) => api.canReceive(me)],
+  ["late", "#/late", t("nav.late"), () => true],
+  ["stats", "#/stats", t("nav.stats"), () => true],
+  ["shared", "#/shared", t("nav.shared"), () => true],
+  ["access-log", "#/access-log", t("nav.access_log"), (me) => api.hasRole(me, "auditor", "admin")],
+  ["integrations", "#/integrations", t("nav.integrations"), (me) => api.hasRole(me, "admin", "leader")],
+  ["webhooks", "#/webhooks", t("nav.webhooks"), (me) => api.hasRole(me, "admin")],
 ];
 
 function parseHash() {
@@ -105,7 +122,7 @@ function renderHeader(active) {
   header.appendChild(top);
 
   if (session.me) {
-    const items = navItems().filter(([key]) => key !== "intake" || api.canReceive(session.me))
+    const items = navItems().filter(([, , , shown]) => shown(session.me))
       .map(([key, href, label]) => h("li", {}, h("a", { href, "aria-current": key === active ? "page" : null }, label)));
     header.appendChild(h("nav", { class: "main-nav", "aria-label": t("nav.label") }, h("ul", {}, items)));
   }
@@ -184,6 +201,7 @@ async function route() {
   const ctx = {
     main: view, me: session.me, agencyName: session.agencyName, params, navigate,
     code: match && match.m[1] ? decodeURIComponent(match.m[1]) : null,
+    match: match ? match.m : null,
     stillCurrent: () => mine === renderCount,
     // Runs `handler` when the user leaves this view (another route, sign-out, language switch). A handler
     // registered after the view was already left runs at once.

@@ -91,5 +91,7 @@ def log_access(uow: UnitOfWork, entries: Sequence[AccessEntry]) -> None:
 
 
 def logged(uow: UnitOfWork, actor: Principal, kind: AccessKind, decision: Decision, at: datetime, *,
-           dossier_code: str | None, document_id: str | None = None) -> None:
-    log_access(uow, [entry(actor, kind, decision, at, dossier_code=dossier_code, document_id=document_id)])
+           dossier_code: str | None, document_id: str | None = None, part: str | None = None) -> None:
+    """One access-log entry; `part` says which view of a dossier was read (dossier, history, documents, …)."""
+    log_access(uow, [entry(actor, kind, decision, at, dossier_code=dossier_code, document_id=document_id,
+                           detail={"part": part} if part else None)])

@@ -140,7 +140,7 @@ def list_documents(*, uow: UnitOfWork, clock: Clock, actor: Principal, dossier_c
             if group is not None and authorize(uow, actor, group, Action.READ, now=now):
                 documents = uow.documents.list_for_dossier(group.code)
         documents += uow.documents.list_for_dossier(dossier_code)
-    logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=dossier_code)
+    logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=dossier_code, part="documents")
     return documents
 
 

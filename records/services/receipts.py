@@ -80,6 +80,6 @@ def reissue_receipt(*, uow: UnitOfWork, clock: Clock, signer: Signer, actor: Pri
                   for d in uow.dossiers.children(code)]
         uow.dossiers.set_receipt_digest(code, receipt_digest(signer, code, secret))
         uow.commit()
-    logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code)
+    logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code, part="receipt")
     return Receipt(dossier, procedure, names.get(dossier.receiving_agency_code, dossier.receiving_agency_code),
                    linked, secret, now, actor.full_name or actor.username)

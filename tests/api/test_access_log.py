@@ -84,7 +84,8 @@ def test_reading_the_log_is_logged_and_queries_are_kept_with_their_filters(clien
     assert queries[1]["detail"]["count"] == 1
 
     dossier_log = client.get(f"/api/v1/dossiers/{code}/access-log", headers=auditor).json()
-    assert [(e["username"], e["action"]) for e in dossier_log["data"]] == [("tiepnhan.tranbien", "view")]
+    assert [(e["username"], e["action"], e["detail"]) for e in dossier_log["data"]] == [
+        ("tiepnhan.tranbien", "view", {"part": "dossier"})]
     audits = client.get("/api/v1/access-log", params={"username": "kiemtra.tinh", "action": "audit"},
                         headers=auditor).json()
     assert [(e["dossier_code"], e["reason"]) for e in audits["data"]] == [(code, "auditor")]

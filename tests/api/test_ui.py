@@ -15,10 +15,13 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from records.access import Role
+from records.access import PrincipalKind, Reason, Role, Scope
+from records.access_log import AccessKind
 from records.documents import DocumentStatus, PageSource
 from records.dossiers import ApplicantKind, Channel, DossierState, Party, Timeliness
 from records.procedures import DocumentType
+from records.shares import ShareStatus
+from records.webhooks import DeliveryStatus, EventType
 
 IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;]*?\bfrom\s+["']([^"']+)["']""", re.MULTILINE | re.DOTALL)
 T_CALL = re.compile(r"""(?<![\w.$])t\(\s*(?:"([^"]+)"|'([^']+)')""")
@@ -33,6 +36,8 @@ JS_TYPES = ("text/javascript", "application/javascript")
 ENUM_NAMESPACES: dict[str, type[StrEnum]] = {
     "state": DossierState, "role": Role, "channel": Channel, "kind": ApplicantKind, "party": Party,
     "timeliness": Timeliness, "doc_status": DocumentStatus, "doc_type": DocumentType, "page_source": PageSource,
+    "access_reason": Reason, "access_action": AccessKind, "principal_kind": PrincipalKind, "share_status": ShareStatus,
+    "scope": Scope, "event_type": EventType, "delivery_status": DeliveryStatus,
 }
 
 
@@ -136,7 +141,8 @@ def test_assets_are_local_with_the_right_types(client: TestClient) -> None:
     modules = _modules(client)
     assert {"/ui/app.js", "/ui/api.js", "/ui/i18n.js", "/ui/dom.js"} <= set(modules)
     # every view module is reached from app.js, so the checks below cover it
-    for view in ("dossiers", "intake", "detail", "documents", "search", "late", "stats", "login"):
+    for view in ("dossiers", "intake", "detail", "documents", "search", "late", "stats", "login", "linked", "shares",
+                 "shared", "access_log", "integrations", "webhooks", "webhook_deliveries", "pdf", "upload"):
         assert f"/ui/views/{view}.js" in modules, view
     assert not EXTERNAL_URL.search(html)
     for path, source in modules.items():
@@ -158,6 +164,15 @@ def test_search_snippets_are_built_from_text_nodes(client: TestClient) -> None:
         assert entity in search, entity
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "DOMParser", "createContextualFragment"):
         assert sink not in search, sink
+
+
+def test_search_hits_cost_no_requests_of_their_own(client: TestClient) -> None:
+    """Every read of a dossier is written to the access log: the results show the labels the hits carry
+    (dossier, document_title) instead of opening each hit's dossier and documents."""
+    search = _modules(client)["/ui/views/search.js"]
+    assert search.count("api.get(") == 1 and 'api.get("/search"' in search
+    assert "api.request(" not in search
+    assert "hit.dossier" in search and "document_title" in search
 
 
 def test_every_i18n_key_exists_in_both_languages(client: TestClient) -> None:

@@ -1,5 +1,7 @@
-// Dossier detail: every field, the "move to" panel (If-Match), history, control slip PDF, the
-// extension letter form for late dossiers and the dossier's documents (views/documents.js).
+// Dossier detail: every field, why the reader sees it, the "move to" panel (If-Match), history, control slip
+// PDF, the intake receipt, the extension letter form for late dossiers, the dossier's documents
+// (views/documents.js), a group dossier's linked dossiers (views/linked.js), its shares (views/shares.js) and
+// its access log (views/access_log.js).
 // #/dossiers/<code>?doc=<id>&page=<n> opens that document's text at that page.
 
 import * as api from "../api.js";
@@ -8,17 +10,22 @@ import {
   vietnamLocalToIso,
 } from "../dom.js";
 import { channelLabel, kindLabel, partyLabel, stateLabel, t, timelinessLabel } from "../i18n.js";
+import { dossierAccessLogPanel } from "./access_log.js";
 import { documentsPanel } from "./documents.js";
+import { accessReasonLine, groupPanel, parentNotice } from "./linked.js";
+import { mayPrintReceipt, openPdf, printReceipt } from "./pdf.js";
+import { sharesPanel } from "./shares.js";
 
 const TERMINAL = ["refused", "withdrawn", "stopped", "result_returned"];
 
 export async function renderDossierDetail(ctx, message = null) {
   const { main, code } = ctx;
   const path = `/dossiers/${encodeURIComponent(code)}`;
-  const [dossierAnswer, history, extensions, agencies, procedures] = await Promise.all([
+  const [dossierAnswer, history, extensions, shares, agencies, procedures] = await Promise.all([
     api.request(path),
     api.get(`${path}/history`).catch((error) => error),
     api.get(`${path}/extensions`).catch((error) => error),
+    api.get(`${path}/shares`).catch((error) => error),
     api.agencyIndex().catch(() => new Map()),
     api.procedureIndex().catch(() => new Map()),
   ]);
@@ -54,6 +61,10 @@ export async function renderDossierDetail(ctx, message = null) {
   main.appendChild(h("p", { class: "breadcrumb" }, h("a", { href: "#/dossiers" }, t("app.back_to_list"))));
   main.appendChild(h("div", { class: "title-row" },
     heading(t("detail.title", { code: dossier.code })), stateBadge(dossier.state), lateBadge(dossier.overdue_days)));
+  const reason = accessReasonLine(dossier);
+  if (reason) main.appendChild(reason);
+  const parent = parentNotice(dossier);
+  if (parent) main.appendChild(parent);
 
   const status = h("div", { class: "page-status" });
   if (message) status.appendChild(message);
@@ -73,6 +84,7 @@ export async function renderDossierDetail(ctx, message = null) {
       [t("field.holder_agency"), agencyName(dossier.holder_agency_code)],
       [t("field.holder_party"), partyLabel(dossier.holder_party)],
       [t("field.participants"), dossier.participant_agencies.map(agencyName).join("; ")],
+      [t("field.linked_agencies"), (dossier.linked_agencies || []).map(agencyName).join("; ") || t("app.dash")],
       [t("field.version"), String(dossier.version)],
     ]),
     card(t("detail.applicant"), [
@@ -94,11 +106,17 @@ export async function renderDossierDetail(ctx, message = null) {
       [t("field.overdue"), dossier.late ? lateBadge(dossier.overdue_days) : t("field.not_late")],
     ])));
 
+  const group = groupPanel(dossier, procedures, agencyName);
+  if (group) main.appendChild(group);
   main.appendChild(await movePanel(env));
   const extensionSection = extensionPanel(env, extensions);
   if (extensionSection) main.appendChild(extensionSection);
   main.appendChild(documents.section);
+  const sharing = sharesPanel(env, shares, { documents: documents.current, documentsLoaded: documents.loaded });
+  if (sharing) main.appendChild(sharing);
   main.appendChild(historySection(env, history));
+  const accessLog = dossierAccessLogPanel(env);
+  if (accessLog) main.appendChild(accessLog);
 }
 
 function card(title, rows) {
@@ -108,37 +126,23 @@ function card(title, rows) {
 
 function toolbar(env, status) {
   const slipButton = h("button", { type: "button", class: "button secondary" }, t("detail.slip"));
-  slipButton.addEventListener("click", () => openControlSlip(env, slipButton, status));
-  return h("div", { class: "toolbar" }, slipButton,
-    h("button", { type: "button", class: "button secondary", onclick: () => env.reload(null) }, t("detail.reload")));
+  slipButton.addEventListener("click", () => openPdf({
+    path: `${env.path}/control-slip.pdf`, button: slipButton, label: t("detail.slip"), busyLabel: t("detail.slip_busy"),
+    status, filename: `phieu-kiem-soat-${env.dossier.code}.pdf`, blockedText: t("detail.slip_blocked"),
+    openText: t("detail.slip_open"),
+  }));
+  const bar = h("div", { class: "toolbar" }, slipButton);
+  if (mayPrintReceipt(env.ctx.me, env.dossier)) {
+    const receiptButton = h("button", { type: "button", class: "button secondary", "aria-describedby": "receipt-hint" },
+      t("receipt.print"));
+    receiptButton.addEventListener("click", () => printReceipt(env.dossier.code, receiptButton, status));
+    bar.append(receiptButton, h("p", { class: "hint toolbar-hint", id: "receipt-hint" }, t("receipt.reprint_hint")));
+  }
+  bar.appendChild(h("button", { type: "button", class: "button secondary", onclick: () => env.reload(null) },
+    t("detail.reload")));
+  return bar;
 }
 
-/** Fetches the PDF with the bearer token and opens it as a blob URL (a plain link would carry no token). */
-async function openControlSlip(env, button, status) {
-  // Open the window now, while the click still counts as a user gesture; fill it when the PDF arrives.
-  const win = window.open("", "_blank");
-  button.disabled = true;
-  button.textContent = t("detail.slip_busy");
-  status.replaceChildren();
-  try {
-    const { data: blob } = await api.request(`${env.path}/control-slip.pdf`, { raw: true });
-    const url = URL.createObjectURL(new Blob([blob], { type: "application/pdf" }));
-    window.setTimeout(() => URL.revokeObjectURL(url), 10 * 60 * 1000);
-    if (win && !win.closed) {
-      win.location.href = url;
-    } else {
-      status.appendChild(h("div", { class: "alert alert-info", role: "status" }, t("detail.slip_blocked"), " ",
-        h("a", { href: url, target: "_blank", rel: "noopener", download: `phieu-kiem-soat-${env.dossier.code}.pdf` },
-          t("detail.slip_open"))));
-    }
-  } catch (error) {
-    if (win) win.close();
-    if (error.status !== 401) status.appendChild(errorBox(error));
-  } finally {
-    button.disabled = false;
-    button.textContent = t("detail.slip");
-  }
-}
 
 async function movePanel(env) {
   const { dossier } = env;

@@ -1,50 +1,43 @@
 // A dossier's documents, shown in the detail view: the list with each document's processing status, the
-// upload form (multipart), status polling until indexed or failed, downloads with the bearer token, the
-// page texts, page thumbnails and "retry" for failed documents.
+// upload form (views/upload.js), status polling until indexed or failed, downloads with the bearer token,
+// the page texts, page thumbnails, "retry" for failed documents and "who read it" (its access log). A linked
+// dossier also lists its group's shared papers, marked as such.
 //
 // Everything that outlives a render (poll timers, thumbnail object URLs) belongs to the panel's scope and
 // is released by dispose(), which the detail view runs when it redraws and the router when the view is left.
 
 import * as api from "../api.js";
-import {
-  h, errorBox, field, formatBytes, formatDate, formatNumber, formatPercent, notice, select, timeElement, uid,
-} from "../dom.js";
+import { h, errorBox, formatBytes, formatDate, formatNumber, formatPercent, notice, timeElement, uid } from "../dom.js";
 import { docStatusLabel, docTypeLabel, pageSourceLabel, t } from "../i18n.js";
+import { logOnDemand, mayAuditDocuments } from "./access_log.js";
+import { uploadForm as buildUploadForm } from "./upload.js";
 
-export const DOCUMENT_TYPES = ["application_form", "id_card_copy", "land_certificate", "decision", "other"];
+export { DOCUMENT_TYPES } from "./upload.js";
 const FINISHED = ["indexed", "failed"];
-const ACCEPT = ".pdf,.tif,.tiff,.jpg,.jpeg,.png";
-const EXTENSIONS = ACCEPT.split(",");
 const POLL_MS = 2000;
 const THUMBS_PER_STEP = 12; // thumbnails shown at first, and added by each "show more"
 const THUMB_FETCHES = 3; // thumbnails fetched at the same time
 const DOWNLOAD_URL_LIFETIME_MS = 60 * 1000;
 const CHANGING_ROLES = ["reception", "processing", "leader", "admin"];
 
-// Upload refusals with a message of the UI's own (the API's message is kept for any other code).
-const UPLOAD_MESSAGES = {
-  empty_file: () => t("upload.err_empty_file"),
-  type_mismatch: () => t("upload.err_type_mismatch"),
-  unsupported_type: () => t("upload.err_unsupported_type"),
-  invalid_filename: () => t("upload.err_invalid_filename"),
-  file_too_large: (error) => (error.detail && error.detail.max_bytes
-    ? t("upload.err_file_too_large", { max: formatBytes(error.detail.max_bytes) })
-    : t("upload.err_file_too_large_plain")),
-  not_the_holder: () => t("upload.err_not_the_holder"),
-};
-const FILE_ERRORS = ["empty_file", "type_mismatch", "unsupported_type", "invalid_filename", "file_too_large"];
-
 const documentPath = (id) => `/documents/${encodeURIComponent(id)}`;
 
 /**
  * Whether the officer may add documents: a working role, and the dossier held by their agency or one it
- * succeeded (the API decides again and answers 403 not_the_holder otherwise).
+ * succeeded (the API decides again and answers 403 not_the_holder otherwise). A share that allows
+ * attaching is checked separately (sharedForAttaching).
  */
 export function canAddDocuments(me, dossier) {
   if (!me || !me.roles.some((role) => CHANGING_ROLES.includes(role))) return false;
   if (me.roles.includes("admin")) return true;
-  const agencies = [me.agency_code, ...(me.reachable_agencies || [])];
-  return agencies.includes(dossier.holder_agency_code);
+  return api.ownAgencies(me).includes(dossier.holder_agency_code);
+}
+
+/** Whether an active whole-dossier share with the officer's agency lets it attach (its results). */
+async function sharedForAttaching(me, dossier) {
+  if (dossier.access_reason !== "share" || !api.hasRole(me, ...CHANGING_ROLES)) return false;
+  const { data } = await api.get("/shares/received", { active: "true", limit: 200 });
+  return data.some((share) => share.dossier_code === dossier.code && share.whole_dossier && share.allow_attach);
 }
 
 /** Saves a Blob under `filename` through a temporary link. */
@@ -59,7 +52,8 @@ export function saveBlob(blob, filename) {
 
 /**
  * The "Tài liệu" section. `env`: {ctx, dossier, path} from detail.js. `documentId` (and `page`): the
- * document whose text to open, scrolled to that page (links from search results). Returns {section, dispose}.
+ * document whose text to open, scrolled to that page (links from search results). Returns {section, dispose,
+ * current, loaded}: current() gives the documents shown now, `loaded` resolves once the first list is in.
  */
 export function documentsPanel(env, { documentId = null, page = null } = {}) {
   const { ctx, dossier } = env;
@@ -76,9 +70,20 @@ export function documentsPanel(env, { documentId = null, page = null } = {}) {
   const listArea = h("div", { "aria-busy": "true" }, h("p", { class: "loading" }, t("app.loading")));
   const section = h("section", { class: "panel", id: "documents", "aria-labelledby": "documents-title" },
     heading, announcer, status, listArea);
-  const uploadArea = canAddDocuments(ctx.me, dossier) ? uploadForm() : null;
-  section.appendChild(uploadArea
-    || h("p", { class: "muted small" }, t("upload.not_holder")));
+  let uploadArea = canAddDocuments(ctx.me, dossier) ? uploadForm() : null;
+  const notHolder = h("p", { class: "muted small" }, t("upload.not_holder"));
+  section.appendChild(uploadArea || notHolder);
+  if (!uploadArea) {
+    sharedForAttaching(ctx.me, dossier).then((allowed) => {
+      if (!allowed || !alive()) return;
+      uploadArea = uploadForm({ viaShare: true });
+      notHolder.replaceWith(uploadArea);
+    }).catch(() => {}); // the hint stays; the API would refuse anyway
+  }
+  let markLoaded;
+  const loaded = new Promise((resolve) => {
+    markLoaded = resolve;
+  });
 
   function dispose() {
     scope.disposed = true;
@@ -113,10 +118,12 @@ export function documentsPanel(env, { documentId = null, page = null } = {}) {
       if (!alive() || error.status === 401) return;
       listArea.removeAttribute("aria-busy");
       listArea.replaceChildren(errorBox(error));
+      markLoaded();
       return;
     }
     if (!alive()) return;
     for (const doc of answer.data) documents.set(doc.id, doc);
+    markLoaded();
     listArea.removeAttribute("aria-busy");
     listArea.replaceChildren(list);
     renderList();
@@ -166,6 +173,7 @@ export function documentsPanel(env, { documentId = null, page = null } = {}) {
   function documentCard(doc) {
     const titleId = uid("doc-title");
     const busy = !FINISHED.includes(doc.status);
+    const inherited = doc.dossier_code !== dossier.code; // a group paper, read through the linked dossier
     const facts = [
       [t("docs.field_type"), docTypeLabel(doc.document_type)],
       [t("docs.field_file"), h("span", { class: "filename" }, doc.filename)],
@@ -173,6 +181,7 @@ export function documentsPanel(env, { documentId = null, page = null } = {}) {
       [t("docs.field_pages"), doc.page_count === null ? t("app.dash") : formatNumber(doc.page_count, 0)],
       [t("docs.field_uploaded"), [doc.uploaded_by, ", ", timeElement(doc.uploaded_at)]],
     ];
+    if (doc.uploaded_agency_code) facts.push([t("docs.field_uploaded_agency"), env.agencyName(doc.uploaded_agency_code)]);
     if (doc.number_notation) facts.push([t("docs.field_number"), doc.number_notation]);
     if (doc.issuing_organ) facts.push([t("docs.field_organ"), doc.issuing_organ]);
     if (doc.issued_date) facts.push([t("docs.field_issued"), h("time", { datetime: doc.issued_date }, formatIsoDate(doc.issued_date))]);
@@ -208,23 +217,39 @@ export function documentsPanel(env, { documentId = null, page = null } = {}) {
       thumbToggle.addEventListener("click", () => toggleThumbs(doc, thumbToggle, thumbArea));
       actions.appendChild(thumbToggle);
     }
-    if (doc.status === "failed") {
+    if (doc.status === "failed" && doc.links && doc.links.retry) {
       const retry = h("button", { type: "button", class: "button primary small-button" }, t("docs.retry"));
       retry.addEventListener("click", () => retryDocument(doc, retry, message));
       actions.appendChild(retry);
     }
+    let readersArea = null;
+    if (mayAuditDocuments(ctx.me)) {
+      const readers = logOnDemand({
+        path: `${documentPath(doc.id)}/access-log`, label: t("docs.readers"),
+        caption: t("docs.readers_caption", { title: doc.title || doc.filename }), agencyName: env.agencyName,
+        deniedText: t("docs.readers_denied"), documentColumn: false,
+      });
+      actions.appendChild(readers.toggle);
+      readersArea = readers.area;
+    }
 
-    return h("li", { class: `doc-card doc-${doc.status}`, id: `doc-${doc.id}`, tabindex: "-1", "aria-labelledby": titleId },
+    const groupLink = h("a", { href: `#/dossiers/${encodeURIComponent(doc.dossier_code)}`, class: "code" }, doc.dossier_code);
+    return h("li", {
+      class: `doc-card doc-${doc.status}${inherited ? " doc-inherited" : ""}`, id: `doc-${doc.id}`, tabindex: "-1",
+      "aria-labelledby": titleId,
+    },
       h("div", { class: "doc-head" },
         h("h3", { id: titleId }, doc.title || doc.filename),
+        doc.is_result ? h("span", { class: "badge result" }, t("docs.result")) : null,
         statusBadge(doc.status)),
+      inherited ? h("p", { class: "doc-group" }, t("docs.group_paper"), " ", groupLink) : null,
       busy ? h("p", { class: "hint" }, t("docs.processing_hint")) : null,
       h("dl", { class: "facts doc-facts" }, facts.map(([label, value]) => [h("dt", {}, label), h("dd", {}, value)])),
       doc.status === "failed" ? h("div", { class: "alert alert-error" },
         h("p", { class: "alert-title" }, t("docs.failed_title")),
         h("p", {}, doc.failure_reason || t("app.dash")),
         doc.failure_code ? h("p", { class: "error-code" }, t("error.code", { code: doc.failure_code })) : null) : null,
-      actions, message, thumbArea, textArea);
+      actions, message, readersArea, thumbArea, textArea);
   }
 
   // --- polling -------------------------------------------------------------------------------------------
@@ -408,146 +433,30 @@ export function documentsPanel(env, { documentId = null, page = null } = {}) {
     target.focus({ preventScroll: true });
   }
 
-  // --- upload -------------------------------------------------------------------------------------------
+  /** 409 duplicate_document: the existing card, when shown here, is scrolled to and focused. */
+  function focusCard(id) {
+    const card = cards.get(id);
+    if (!card) return false; // not shown here: the link reloads the view on that document
+    for (const other of list.querySelectorAll(".doc-card.target")) other.classList.remove("target");
+    card.classList.add("target");
+    card.scrollIntoView({ block: "start" });
+    card.focus({ preventScroll: true });
+    return true;
+  }
 
-  function uploadForm() {
-    const controls = {
-      file: h("input", { type: "file", accept: ACCEPT, name: "file" }),
-      document_type: select(DOCUMENT_TYPES.map((type) => [type, docTypeLabel(type)]), { value: "other", name: "document_type" }),
-      title: h("input", { type: "text", maxlength: "500", name: "title", autocomplete: "off" }),
-      number_notation: h("input", { type: "text", maxlength: "100", name: "number_notation", autocomplete: "off" }),
-      issuing_organ: h("input", { type: "text", maxlength: "300", name: "issuing_organ", autocomplete: "off" }),
-      issued_date: h("input", { type: "date", name: "issued_date" }),
-      signer: h("input", { type: "text", maxlength: "200", name: "signer", autocomplete: "off" }),
-      subject: h("textarea", { rows: "2", maxlength: "2000", name: "subject" }),
-    };
-    controls.file.addEventListener("change", () => {
-      const file = controls.file.files[0];
-      controls.title.placeholder = file ? file.name : "";
-      clearInvalid();
-    });
-    const formStatus = h("div", { class: "form-status", tabindex: "-1" });
-    const submit = h("button", { type: "submit", class: "button primary" }, t("upload.submit"));
-    const form = h("form", { class: "form-grid compact upload-form", novalidate: true },
-      field(t("upload.file"), controls.file, { required: true, wide: true, hint: t("upload.file_hint") }),
-      field(t("docs.field_type"), controls.document_type),
-      field(t("upload.doc_title"), controls.title, { wide: true, hint: t("upload.title_hint") }),
-      h("fieldset", {}, h("legend", {}, t("upload.meta_section")),
-        field(t("docs.field_number"), controls.number_notation, { hint: t("upload.number_hint") }),
-        field(t("docs.field_organ"), controls.issuing_organ),
-        field(t("docs.field_issued"), controls.issued_date),
-        field(t("docs.field_signer"), controls.signer),
-        field(t("docs.field_subject"), controls.subject, { wide: true })),
-      h("div", { class: "actions" }, submit));
-
-    const fileHint = controls.file.getAttribute("aria-describedby");
-    const clearInvalid = () => {
-      controls.file.removeAttribute("aria-invalid");
-      controls.file.setAttribute("aria-describedby", fileHint);
-    };
-    const fail = (error, control = null) => {
-      const box = uploadError(error);
-      box.id = uid("upload-error");
-      formStatus.replaceChildren(box);
-      if (control) {
-        control.setAttribute("aria-invalid", "true");
-        control.setAttribute("aria-describedby", `${fileHint} ${box.id}`);
-        control.focus();
-      } else {
-        formStatus.focus();
-      }
-    };
-
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      formStatus.replaceChildren();
-      clearInvalid();
-      const file = controls.file.files[0];
-      if (!file) {
-        fail({ message: t("upload.need_file") }, controls.file);
-        return;
-      }
-      const lower = file.name.toLowerCase();
-      if (!EXTENSIONS.some((extension) => lower.endsWith(extension))) {
-        fail({ code: "unsupported_type", message: t("upload.err_unsupported_type") }, controls.file);
-        return;
-      }
-      if (file.size === 0) {
-        fail({ code: "empty_file", message: t("upload.err_empty_file") }, controls.file);
-        return;
-      }
-      const body = new FormData();
-      body.append("file", file, file.name);
-      body.append("document_type", controls.document_type.value);
-      body.append("title", controls.title.value.trim());
-      for (const name of ["number_notation", "issuing_organ", "issued_date", "signer", "subject"]) {
-        const value = controls[name].value.trim();
-        if (value) body.append(name, value);
-      }
-      submit.disabled = true;
-      submit.textContent = t("upload.busy");
-      form.setAttribute("aria-busy", "true");
-      try {
-        const { data: doc } = await api.request(`${env.path}/documents`, { method: "POST", multipart: body });
-        if (!alive()) return;
-        form.reset();
-        controls.document_type.value = "other";
-        controls.title.placeholder = "";
+  /** What the upload form (views/upload.js) needs of the panel. */
+  function uploadForm({ viaShare = false } = {}) {
+    return buildUploadForm({
+      path: env.path, dossierCode: dossier.code, alive, documents, focusCard,
+      added: (doc) => {
         showDocument(doc);
-        formStatus.replaceChildren(notice(t("upload.done", { title: doc.title }), "success"));
         if (!FINISHED.includes(doc.status)) watch(doc.id);
-      } catch (error) {
-        if (error.status === 401 || !alive()) return;
-        if (error.status === 409 && error.code === "duplicate_document") {
-          formStatus.replaceChildren(duplicateNotice(error.detail && error.detail.document_id));
-          formStatus.focus();
-        } else {
-          fail(error, FILE_ERRORS.includes(error.code) ? controls.file : null);
-        }
-      } finally {
-        submit.disabled = false;
-        submit.textContent = t("upload.submit");
-        form.removeAttribute("aria-busy");
-      }
-    });
-
-    return h("details", { class: "upload" },
-      h("summary", {}, t("upload.title")),
-      h("p", { class: "hint" }, t("upload.intro")),
-      formStatus, form);
-  }
-
-  function uploadError(error) {
-    const localized = UPLOAD_MESSAGES[error.code];
-    const message = localized ? localized(error) : error.message;
-    return errorBox({ message, code: error.code, detail: error.detail }, t("upload.errors_title"));
-  }
-
-  /** 409 duplicate_document: says so and links to the document already in the dossier. */
-  function duplicateNotice(existingId) {
-    const box = h("div", { class: "alert alert-warning", role: "alert" },
-      h("p", { class: "alert-title" }, t("upload.duplicate")));
-    if (existingId) {
-      const href = `#/dossiers/${encodeURIComponent(dossier.code)}?doc=${encodeURIComponent(existingId)}`;
-      const existing = documents.get(existingId);
-      const link = h("a", { href }, existing
-        ? t("upload.duplicate_open_named", { title: existing.title }) : t("upload.duplicate_open"));
-      link.addEventListener("click", (event) => {
-        const card = cards.get(existingId);
-        if (!card) return; // not shown here: the link reloads the view on that document
-        event.preventDefault();
-        for (const other of list.querySelectorAll(".doc-card.target")) other.classList.remove("target");
-        card.classList.add("target");
-        card.scrollIntoView({ block: "start" });
-        card.focus({ preventScroll: true });
-      });
-      box.appendChild(h("p", {}, link));
-    }
-    return box;
+      },
+    }, { viaShare });
   }
 
   load();
-  return { section, dispose };
+  return { section, dispose, current: () => [...documents.values()], loaded };
 }
 
 function statusBadge(status) {

@@ -120,7 +120,7 @@ export async function renderSearch(ctx) {
     return;
   }
   const list = h("ol", { class: "hits", start: String(state.offset + 1), "aria-labelledby": "results-title" },
-    answer.data.map((hit) => hitItem(ctx, hit, procedures)));
+    answer.data.map((hit) => hitItem(hit, procedures, agencies)));
   area.appendChild(list);
   if (answer.count > WINDOW_END) area.appendChild(h("p", { class: "hint" }, t("search.window", { max: formatNumber(WINDOW_END, 0) })));
   area.appendChild(pager(answer.count, state.limit, state.offset,
@@ -243,9 +243,10 @@ function facetsAside(facets, state, labels, go) {
     h("h2", { id: "facets-title" }, t("search.facets")), groups);
 }
 
-function hitItem(ctx, hit, procedures) {
+/** One hit: the dossier's labels (state, applicant, procedure, agency, dates) and the page snippets, all from
+ * the search answer itself — opening every hit's dossier would cost requests and log reads nobody made. */
+function hitItem(hit, procedures, agencies) {
   const code = hit.dossier_code;
-  const meta = h("div", { class: "hit-meta" });
   const snippets = hit.highlights.length
     ? h("ul", { class: "snippets" }, hit.highlights.map((highlight) => h("li", { "data-document": highlight.document_id },
       h("div", { class: "snippet-source" },
@@ -254,46 +255,29 @@ function hitItem(ctx, hit, procedures) {
           href: `#/dossiers/${encodeURIComponent(code)}?doc=${encodeURIComponent(highlight.document_id)}&page=${highlight.page_number}`,
           "aria-label": t("search.open_page", { n: highlight.page_number, code }),
         }, t("docs.page", { n: highlight.page_number })),
-        h("span", { class: "snippet-document muted small" })),
+        h("span", { class: "snippet-document muted small" }, highlight.document_title || "")),
       h("p", { class: "snippet" }, renderSnippet(highlight.snippet)))))
     : h("p", { class: "muted small" }, t("search.no_snippet"));
-  const item = h("li", { class: "hit" },
-    h("div", { class: "hit-head" }, h("h3", {}, dossierLink(code)), meta),
+  return h("li", { class: "hit" },
+    h("div", { class: "hit-head" }, h("h3", {}, dossierLink(code)), hitMeta(hit.dossier, procedures, agencies)),
+    hit.dossier && hit.dossier.parent_code
+      ? h("p", { class: "small hit-group" }, t("search.in_group"), " ", dossierLink(hit.dossier.parent_code)) : null,
     snippets);
-  fillHitMeta(ctx, code, meta, procedures);
-  if (hit.highlights.length) fillDocumentTitles(ctx, code, item);
-  return item;
 }
 
-/** Names the document each snippet comes from (the hit only carries its id). */
-async function fillDocumentTitles(ctx, code, item) {
-  let documents;
-  try {
-    documents = (await api.get(`/dossiers/${encodeURIComponent(code)}/documents`)).data;
-  } catch (_ignored) {
-    return;
-  }
-  if (!ctx.stillCurrent()) return;
-  const titles = new Map(documents.map((doc) => [doc.id, doc.title || doc.filename]));
-  for (const li of item.querySelectorAll(".snippets > li")) {
-    const title = titles.get(li.dataset.document);
-    if (title) li.querySelector(".snippet-document").textContent = title;
-  }
-}
-
-/** Applicant, procedure, state and date of the dossier, read after the list is shown (errors leave it out). */
-async function fillHitMeta(ctx, code, meta, procedures) {
-  let dossier;
-  try {
-    dossier = await api.get(`/dossiers/${encodeURIComponent(code)}`);
-  } catch (_ignored) {
-    return;
-  }
-  if (!ctx.stillCurrent()) return;
+/** State, applicant, procedure, holder and dates of the hit's dossier (absent labels are left out). */
+function hitMeta(dossier, procedures, agencies) {
+  const meta = h("div", { class: "hit-meta" });
+  if (!dossier) return meta;
   const procedure = procedures.get(dossier.procedure_code);
+  const holder = agencies.get(dossier.holder_agency_code);
   meta.append(
     stateBadge(dossier.state),
-    h("span", { class: "hit-applicant" }, dossier.applicant.name),
+    h("span", { class: "hit-applicant" }, dossier.applicant_name),
     h("span", { class: "muted small" }, procedure ? procedure.name : dossier.procedure_code),
-    h("span", { class: "muted small" }, `${t("field.received_at")}: `, timeElement(dossier.received_at, false)));
+    h("span", { class: "muted small" }, `${t("late.holder")}: `,
+      holder ? holder.short_name || holder.name : dossier.holder_agency_code),
+    h("span", { class: "muted small" }, `${t("field.received_at")}: `, timeElement(dossier.received_at, false)),
+    h("span", { class: "muted small" }, `${t("field.due_at")}: `, timeElement(dossier.due_at, false)));
+  return meta;
 }
