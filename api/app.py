@@ -26,6 +26,7 @@ from api.routes import (
     shares,
     stats,
     users,
+    webhooks,
 )
 from infra.settings import Settings
 from infra.wiring import Backends, build_backends
@@ -37,7 +38,7 @@ API_PREFIX = "/api/v1"
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     for module in (auth, agencies, procedures, dossiers, documents, shares, access_log, search, alerts, stats, users,
-                   integrations):
+                   integrations, webhooks):
         router.include_router(module.router)
     return router
 
