@@ -29,6 +29,7 @@ from api.routes import (
     shares,
     stats,
     users,
+    webhooks,
 )
 from infra.settings import Settings
 from infra.wiring import Backends, build_backends
@@ -40,7 +41,7 @@ API_PREFIX = "/api/v1"
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     for module in (auth, agencies, procedures, dossiers, receipts, documents, shares, access_log, search, alerts,
-                   stats, users, integrations, public):
+                   stats, users, integrations, webhooks, public):
         router.include_router(module.router)
     return router
 

@@ -100,7 +100,8 @@ class SqlWebhookRepository:
                              .values(**_delivery_values(delivery)))
 
     def deliveries(self, *, subscription_id: str | None, status: DeliveryStatus | None, since: datetime | None,
-                   limit: int, offset: int) -> tuple[list[WebhookDelivery], int]:
+                   limit: int, offset: int, until: datetime | None = None,
+                   originals_only: bool = False) -> tuple[list[WebhookDelivery], int]:
         conditions: list[Any] = []
         if subscription_id is not None:
             conditions.append(DELIVERIES.c.subscription_id == subscription_id)
@@ -108,6 +109,10 @@ class SqlWebhookRepository:
             conditions.append(DELIVERIES.c.status == status.value)
         if since is not None:
             conditions.append(DELIVERIES.c.created_at >= since)
+        if until is not None:
+            conditions.append(DELIVERIES.c.created_at < until)
+        if originals_only:
+            conditions.append(DELIVERIES.c.replay_of.is_(None))
         count = self.session.scalar(select(func.count()).select_from(DELIVERIES).where(*conditions)) or 0
         rows = self.session.execute(select(DELIVERIES).where(*conditions)
                                     .order_by(DELIVERIES.c.created_at.desc(), DELIVERIES.c.id)

@@ -48,7 +48,7 @@ GLOBAL = {
     ("get", "/api/v1/procedures/coverage"), ("get", "/api/v1/procedures/{code}"), ("get", "/api/v1/dossiers"),
     ("get", "/api/v1/dossiers/late"), ("get", "/api/v1/search"), ("get", "/api/v1/shares/received"),
     ("get", "/api/v1/alerts"), ("get", "/api/v1/stats/timeliness"), ("get", "/api/v1/users"),
-    ("get", "/api/v1/integrations"), ("get", "/api/v1/access-log"),
+    ("get", "/api/v1/integrations"), ("get", "/api/v1/access-log"), ("get", "/api/v1/webhooks"),
 }
 
 
@@ -59,6 +59,10 @@ class World:
         desk, commune, land = auth("tiepnhan.tranbien"), auth("xuly.tranbien"), auth("xuly.vpdkdd")
         admin = auth("quantri.tinh")
         self.owner = desk
+        # The commune's own system is subscribed (at an address that refuses connections): events, deliveries.
+        self.webhook = client.post("/api/v1/webhooks", headers=admin, json={
+            "name": "Phần mềm một cửa phường Trấn Biên", "agency_code": TRAN_BIEN,
+            "url": "http://127.0.0.1:9/hoso-events"}).json()["id"]
         self.land = intake(client, desk, applicant={"name": APPLICANT, "id_number": CCCD}, subject=SUBJECT)["code"]
         self.paper = upload(client, desk, self.land, born_digital_pdf(APPLICATION), "don-dat.pdf",
                             title=TITLE, document_type="application_form").json()["id"]
@@ -74,13 +78,17 @@ class World:
                                   "to-khai.pdf", title=GROUP_TITLE).json()["id"]
         self.account = client.post("/api/v1/integrations", headers=admin, json={
             "name": "Hệ thống đất đai", "agency_code": "HT.DATDAI.H19", "scopes": ["read"]}).json()["id"]
+        with backends.uow() as uow:
+            self.delivery = uow.webhooks.deliveries(subscription_id=self.webhook, status=None, since=None, limit=1,
+                                                    offset=0)[0][0].id
         clock.advance(timedelta(days=40))  # everything is late now: the land office has alerts to see
         scan_deadlines(uow=backends.uow(), clock=clock, calendar=backends.calendar)
         with backends.uow() as uow:
             self.alert = uow.alerts.for_agencies(frozenset({LAND_OFFICE}), include_acknowledged=True, limit=1)[0].id
         self.secrets = [APPLICANT, CCCD, CHILD, PURPOSE, TITLE, GROUP_TITLE, SUBJECT, "don-dat.pdf", "to-khai.pdf",
                         "Hệ thống đất đai", self.land, self.group, *self.linked, self.paper, self.group_paper,
-                        self.share, self.account, group["receipt_secret"]]
+                        self.share, self.account, group["receipt_secret"], self.webhook, self.delivery,
+                        "hoso-events", "Phần mềm một cửa phường Trấn Biên"]
 
     def path_values(self, path: str, name: str) -> list[tuple[str, str]]:
         """(real value, made-up value of the same shape) for a path parameter."""
@@ -89,10 +97,11 @@ class World:
         if path.startswith("/api/v1/procedures/"):
             return [("1.012756", "1.012756")]
         made_up = {"code": f"{TRAN_BIEN}-260302-9999", "document_id": "0" * 32, "share_id": "f" * 32,
-                   "account_id": "e" * 32, "alert_id": "999999", "page_number": "1"}
+                   "account_id": "e" * 32, "alert_id": "999999", "page_number": "1", "webhook_id": "d" * 32,
+                   "delivery_id": "c" * 32}
         real = {"code": [self.land, self.group, *self.linked], "document_id": [self.paper, self.group_paper],
                 "share_id": [self.share], "account_id": [self.account], "alert_id": [str(self.alert)],
-                "page_number": ["1"]}
+                "page_number": ["1"], "webhook_id": [self.webhook], "delivery_id": [self.delivery]}
         if name not in real:
             pytest.fail(f"{path}: give the walk a real and a made-up value for {{{name}}}")
         return [(value, made_up[name]) for value in real[name]]
@@ -136,6 +145,11 @@ def examples(world: World, clock: FixedClock) -> dict[tuple[str, str], dict[str,
         ("post", "/api/v1/integrations/{account_id}/revoke"): {},
         ("post", "/api/v1/integrations/{account_id}/rotate"): {},
         ("post", "/api/v1/dossiers/{code}/receipt"): {"params": {"format": "json"}},
+        ("post", "/api/v1/webhooks"): {"json": {"name": "x", "agency_code": TAN_PHU, "url": "https://example.org/h"}},
+        ("patch", "/api/v1/webhooks/{webhook_id}"): {"json": {"active": False}},
+        ("post", "/api/v1/webhooks/{webhook_id}/rotate-secret"): {},
+        ("post", "/api/v1/webhooks/{webhook_id}/replay"): {"json": {"since": clock.now().isoformat()}},
+        ("post", "/api/v1/webhooks/deliveries/{delivery_id}/replay"): {},
         ("post", "/api/v1/public/lookup"): {"json": {"code": world.group, "secret": "AAAA-BBBB-CC"}},
         ("get", "/api/v1/public/documents/{document_id}/download"): {
             "params": {"expires": str(int((clock.now() + timedelta(minutes=5)).timestamp())), "signature": "0" * 64}},
