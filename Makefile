@@ -86,6 +86,7 @@ test: system-deps test-system-deps venv services-up lint typecheck check-imports
 
 bench: system-deps venv services-up
 	$(PY) -m bench.transitions
+	$(PY) -m bench.reads
 	$(PY) -m bench.ocr
 	$(PY) -m bench.search
 	$(PY) -m bench.upload_memory

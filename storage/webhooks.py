@@ -22,6 +22,10 @@ SUBSCRIPTIONS = table_of(WebhookSubscriptionRow)
 DELIVERIES = table_of(WebhookDeliveryRow)
 ATTEMPTS = table_of(WebhookAttemptRow)
 
+# Every change asks for the active subscriptions: the statement is built once (see bench/transitions.py).
+_ACTIVE_SUBSCRIPTIONS = (select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.active.is_(True))
+                         .order_by(SUBSCRIPTIONS.c.id))
+
 _DELIVERY_COLUMNS = ("subscription_id", "event_id", "payload", "created_at", "attempts", "next_attempt_at",
                      "last_attempt_at", "last_status_code", "last_error", "delivered_at", "replay_of")
 
@@ -72,8 +76,7 @@ class SqlWebhookRepository:
     def active_subscriptions(self, event_type: EventType) -> list[WebhookSubscription]:
         """Filtered by event type here: JSON containment is not portable between SQLite and PostgreSQL, and the
         table holds one row per subscribed system."""
-        rows = self.session.execute(select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.active.is_(True))
-                                    .order_by(SUBSCRIPTIONS.c.id))
+        rows = self.session.execute(_ACTIVE_SUBSCRIPTIONS)
         return [s for s in map(_subscription, rows) if event_type in s.event_types]
 
     # --- deliveries (the outbox) -----------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 `authorize` asks `records.access.decide` about a dossier (or one of its documents); shares are read from the
 database only when taking part in the dossier is not enough, so the usual read costs no extra query.
-`log_access` appends to the access log in its own short write transaction, after the read it records: a
-read whose log entry cannot be written fails, so nothing is read without a trace.
+`log_access` appends to the access log and commits, right after the read it records and before the answer
+leaves: a read whose log entry cannot be written fails, so nothing is read without a trace. Called inside the
+read's unit of work it commits the read's own transaction on PostgreSQL; on SQLite (one writer) the read's
+snapshot ends and a short write transaction takes the writer's turn.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ def require(uow: UnitOfWork, actor: Principal, code: str, action: Action, *, now
 
 
 def log_access(uow: UnitOfWork, entries: Sequence[AccessEntry]) -> None:
-    """Appends to the access log in a write transaction of its own (the read before it is finished)."""
+    """Appends to the access log and commits (see the module's note)."""
     if not entries:
         return
     with uow:

@@ -41,7 +41,7 @@ def document_readers(*, uow: UnitOfWork, clock: Clock, actor: Principal, documen
             raise NotFound("Không tìm thấy tài liệu.", "Document not found.", code="document_not_found",
                            detail={"document_id": document_id}) from None
         found = uow.access_log.find(replace(wanted, document_id=document_id, dossier_code=None))
-    logged(uow, actor, AccessKind.AUDIT, decision, now, dossier_code=document.dossier_code, document_id=document_id)
+        logged(uow, actor, AccessKind.AUDIT, decision, now, dossier_code=document.dossier_code, document_id=document_id)
     return found
 
 
@@ -53,7 +53,7 @@ def dossier_readers(*, uow: UnitOfWork, clock: Clock, actor: Principal, code: st
     with uow:
         _, decision = require(uow, actor, code, Action.AUDIT, now=now)
         found = uow.access_log.find(replace(wanted, dossier_code=code))
-    logged(uow, actor, AccessKind.AUDIT, decision, now, dossier_code=code)
+        logged(uow, actor, AccessKind.AUDIT, decision, now, dossier_code=code)
     return found
 
 

@@ -124,7 +124,7 @@ def get_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_id
     now = clock.now()
     with uow:
         document, decision = _document(uow, actor, document_id, _ACTION_FOR[kind], now=now)
-    logged(uow, actor, kind, decision, now, dossier_code=document.dossier_code, document_id=document_id)
+        logged(uow, actor, kind, decision, now, dossier_code=document.dossier_code, document_id=document_id)
     return document
 
 
@@ -140,7 +140,7 @@ def list_documents(*, uow: UnitOfWork, clock: Clock, actor: Principal, dossier_c
             if group is not None and authorize(uow, actor, group, Action.READ, now=now):
                 documents = uow.documents.list_for_dossier(group.code)
         documents += uow.documents.list_for_dossier(dossier_code)
-    logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=dossier_code, part="documents")
+        logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=dossier_code, part="documents")
     return documents
 
 
@@ -150,7 +150,7 @@ def document_pages(*, uow: UnitOfWork, clock: Clock, actor: Principal,
     with uow:
         document, decision = _document(uow, actor, document_id, Action.DOWNLOAD, now=now)
         pages = uow.documents.pages(document_id)
-    logged(uow, actor, AccessKind.TEXT, decision, now, dossier_code=document.dossier_code, document_id=document_id)
+        logged(uow, actor, AccessKind.TEXT, decision, now, dossier_code=document.dossier_code, document_id=document_id)
     return document, pages
 
 

@@ -44,7 +44,7 @@ def get_dossier(*, uow: UnitOfWork, clock: Clock, actor: Principal, code: str) -
     with uow:
         dossier, decision = require(uow, actor, code, Action.READ, now=now)
         linked = uow.dossiers.children(code)
-    logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code, part="dossier")
+        logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code, part="dossier")
     return DossierView(dossier, decision, linked)
 
 
@@ -101,7 +101,7 @@ def dossier_history(*, uow: UnitOfWork, clock: Clock, actor: Principal, code: st
     with uow:
         _, decision = require(uow, actor, code, Action.READ, now=now)
         events = uow.dossiers.events(code)
-    logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code, part="history")
+        logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code, part="history")
     return events
 
 
@@ -175,5 +175,5 @@ def list_extensions(*, uow: UnitOfWork, clock: Clock, actor: Principal, code: st
     with uow:
         _, decision = require(uow, actor, code, Action.READ, now=now)
         letters = uow.dossiers.extensions(code)
-    logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code, part="extensions")
+        logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code, part="extensions")
     return letters

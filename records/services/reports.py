@@ -46,7 +46,7 @@ def control_slip(*, uow: UnitOfWork, clock: Clock, calendar: WorkingCalendar, ac
         events = uow.dossiers.events(code)
         extensions = uow.dossiers.extensions(code)
         names = {a.code: a.name for a in uow.agencies.list()}
-    logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code, part="control_slip")
+        logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code, part="control_slip")
     return ControlSlip(dossier, procedure, names, events, extensions, now,
                        round(dossier.overdue_days(now, calendar), 2))
 
