@@ -28,26 +28,24 @@ help:
 $(STAMPS):
 	@mkdir -p $(STAMPS)
 
-# System packages, installed only when missing (apt-get update runs once, then only if needed).
-system-deps: $(STAMPS)/system-deps
-$(STAMPS)/system-deps: Makefile | $(STAMPS)
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Debian packages, installed only when missing (apt-get update runs once, then only if needed).
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Cài gói hệ thống / installing system packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@touch $@
+endef
+
+system-deps: $(STAMPS)/system-deps
+$(STAMPS)/system-deps: Makefile | $(STAMPS)
+	$(call apt_install,$(APT_PACKAGES))
 
 test-system-deps: $(STAMPS)/test-system-deps
 $(STAMPS)/test-system-deps: Makefile | $(STAMPS)
-	@missing=""; for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "Cài gói hệ thống cho kiểm thử / installing test system packages:$$missing"; \
-	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
-	@touch $@
+	$(call apt_install,$(TEST_APT_PACKAGES))
 
 venv: $(STAMPS)/venv
 $(STAMPS)/venv: pyproject.toml | $(STAMPS)
