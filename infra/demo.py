@@ -137,10 +137,8 @@ def load_demo_dossiers(backends: Backends) -> int:
     if at_land_office:
         share_with_land_registry(backends, dossier_code=at_land_office, at=backends.clock.now())
     received = _working_days_ago(backends, 3)
-    mornings = [received]
-    for _ in range(4):
-        mornings.append(_next_morning(backends, mornings[-1]))
-    return len(_STORIES) + load_three_in_one(backends, received_at=received, calendar_days=mornings[1:])
+    return len(_STORIES) + load_three_in_one(backends, received_at=received, now=backends.clock.now(),
+                                             next_morning=_next_morning(backends, received))
 
 
 def _working_days_ago(backends: Backends, days: int) -> datetime:

@@ -74,7 +74,7 @@ def land_application(name: str, parcel: str) -> DemoPaper:
         "Địa chỉ thửa đất: khu phố 5, phường Trấn Biên, tỉnh Đồng Nai"]])
 
 
-def load_three_in_one(backends: Backends, *, received_at: datetime, calendar_days: list[datetime]) -> int:
+def load_three_in_one(backends: Backends, *, received_at: datetime, next_morning: datetime, now: datetime) -> int:
     """A birth, residence and health-insurance group received at phường Trấn Biên: the birth is registered,
     the police are working on the residence, social insurance has not started on the card. Returns how many
     dossiers were opened."""
@@ -94,12 +94,14 @@ def load_three_in_one(backends: Backends, *, received_at: datetime, calendar_day
                                      "Ngày sinh: 20/11/2026", "Nơi sinh: Bệnh viện Đa khoa Đồng Nai",
                                      "Họ tên mẹ: Trần Thị Hồng", "Nơi cư trú: khu phố 3, phường Trấn Biên"]]))
     birth, residence, _card = (d.code for d in intake.linked)
-    moves = [("tiepnhan.tranbien", intake.dossier.code, DossierState.PROCESSING),
-             ("tiepnhan.tranbien", birth, DossierState.PROCESSING),
-             ("xuly.tranbien", birth, DossierState.RESOLVED),
-             ("xuly.congan", residence, DossierState.PROCESSING)]
-    for (username, code, to), at in zip(moves, calendar_days, strict=False):
-        clock.at = at
+    # The desk hands the group and the birth registration over at once; the birth is registered that afternoon
+    # (one working day allowed); the police take up the residence registration the next working morning.
+    moves = [("tiepnhan.tranbien", intake.dossier.code, DossierState.PROCESSING, received_at + timedelta(minutes=20)),
+             ("tiepnhan.tranbien", birth, DossierState.PROCESSING, received_at + timedelta(minutes=25)),
+             ("xuly.tranbien", birth, DossierState.RESOLVED, received_at + timedelta(hours=6)),
+             ("xuly.congan", residence, DossierState.PROCESSING, next_morning)]
+    for username, code, to, at in moves:
+        clock.at = min(at, now)
         transition_dossier(uow=backends.uow(), clock=clock, calendar=backends.calendar, actor=actors[username],
                            code=code, to=to)
     return 1 + len(intake.linked)

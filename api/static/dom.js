@@ -215,3 +215,35 @@ export function heading(text) {
 export function dossierLink(code) {
   return h("a", { href: `#/dossiers/${encodeURIComponent(code)}`, class: "code" }, code);
 }
+
+/**
+ * Wires a form's submit: `check()` returns [message, control] to refuse (shown in `status`, the control
+ * focused) or nothing; then `send()` runs with the button disabled and the form marked busy. An API error is
+ * shown in `status` by `describe` (a 401 is left to the sign-in flow, which takes over the page).
+ */
+export function onSubmit(form, { submit, status, check = () => null, send, describe = errorBox }) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    status.replaceChildren();
+    const refused = check();
+    if (refused) {
+      const [message, control] = refused;
+      status.replaceChildren(errorBox({ message }));
+      (control || status).focus();
+      return;
+    }
+    submit.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    try {
+      await send();
+    } catch (error) {
+      if (error.status !== 401) {
+        status.replaceChildren(describe(error));
+        status.focus();
+      }
+    } finally {
+      submit.disabled = false;
+      form.removeAttribute("aria-busy");
+    }
+  });
+}

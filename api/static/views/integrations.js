@@ -3,7 +3,7 @@
 // shown once, when it is issued.
 
 import * as api from "../api.js";
-import { h, errorBox, field, heading, notice, select, table, timeElement, uid } from "../dom.js";
+import { h, errorBox, field, heading, notice, onSubmit, select, table, timeElement, uid } from "../dom.js";
 import { scopeLabel, t } from "../i18n.js";
 import { endOfVietnamDay, vietnamDatePlus } from "./shares.js";
 
@@ -160,19 +160,16 @@ function createForm(agencies, onIssued) {
       h("p", { class: "hint" }, t("integrations.scopes_hint"))),
     field(t("integrations.expires"), expires, { hint: t("integrations.expires_hint") }),
     h("div", { class: "actions" }, submit));
-  const fail = (message, control) => {
-    formStatus.replaceChildren(errorBox({ message }));
-    (control || formStatus).focus();
-  };
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    formStatus.replaceChildren();
-    const chosen = scopes.filter((box) => box.checked).map((box) => box.value);
-    if (!name.value.trim()) return fail(t("integrations.need_name"), name);
-    if (!agency.value) return fail(t("integrations.need_agency"), agency);
-    if (!chosen.length) return fail(t("integrations.need_scope"), scopes[0]);
-    submit.disabled = true;
-    try {
+  onSubmit(form, {
+    submit, status: formStatus,
+    check: () => {
+      if (!name.value.trim()) return [t("integrations.need_name"), name];
+      if (!agency.value) return [t("integrations.need_agency"), agency];
+      if (!scopes.some((box) => box.checked)) return [t("integrations.need_scope"), scopes[0]];
+      return null;
+    },
+    send: async () => {
+      const chosen = scopes.filter((box) => box.checked).map((box) => box.value);
       const { data } = await api.request("/integrations", {
         method: "POST",
         json: { name: name.value.trim(), agency_code: agency.value, scopes: chosen,
@@ -182,15 +179,7 @@ function createForm(agencies, onIssued) {
       scopes[0].checked = true;
       formStatus.replaceChildren(notice(t("integrations.created_done", { name: data.name }), "success"));
       onIssued(data);
-    } catch (error) {
-      if (error.status !== 401) {
-        formStatus.replaceChildren(errorBox(error));
-        formStatus.focus();
-      }
-    } finally {
-      submit.disabled = false;
-    }
-    return undefined;
+    },
   });
   return h("details", { class: "filter-panel" }, h("summary", {}, t("integrations.new")), formStatus, form);
 }

@@ -5,7 +5,7 @@
 
 import * as api from "../api.js";
 import {
-  h, errorBox, field, formatDate, formatNumber, notice, select, table, timeElement, uid,
+  h, errorBox, field, formatDate, formatNumber, notice, onSubmit, select, table, timeElement, uid,
 } from "../dom.js";
 import { shareStatusLabel, t } from "../i18n.js";
 
@@ -203,26 +203,25 @@ export function sharesPanel(env, shares, { documents, documentsLoaded }) {
       docsBox,
       h("div", { class: "actions" }, submit));
 
-    const fail = (message, control) => {
-      formStatus.replaceChildren(errorBox({ message }));
-      (control || formStatus).focus();
-    };
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      formStatus.replaceChildren();
-      if (!grantee.value) return fail(t("shares.need_grantee"), grantee);
-      if (!purpose.value.trim()) return fail(t("shares.need_purpose"), purpose);
-      if (!expires.value) return fail(t("shares.need_expiry"), expires);
-      const chosen = docsRadio.checked
-        ? [...docsBox.querySelectorAll("input[type=checkbox]:checked")].map((box) => box.value) : [];
-      if (docsRadio.checked && !chosen.length) return fail(t("shares.need_documents"), docsBox.querySelector("input") || docsRadio);
-      submit.disabled = true;
-      form.setAttribute("aria-busy", "true");
-      try {
+    const chosenDocuments = () => (docsRadio.checked
+      ? [...docsBox.querySelectorAll("input[type=checkbox]:checked")].map((box) => box.value) : []);
+    onSubmit(form, {
+      submit, status: formStatus,
+      check: () => {
+        if (!grantee.value) return [t("shares.need_grantee"), grantee];
+        if (!purpose.value.trim()) return [t("shares.need_purpose"), purpose];
+        if (!expires.value) return [t("shares.need_expiry"), expires];
+        if (docsRadio.checked && !chosenDocuments().length) {
+          return [t("shares.need_documents"), docsBox.querySelector("input") || docsRadio];
+        }
+        return null;
+      },
+      send: async () => {
         const { data: share } = await api.request(`${env.path}/shares`, {
           method: "POST",
           json: { grantee_agency_code: grantee.value, purpose: purpose.value.trim(),
-                  expires_at: endOfVietnamDay(expires.value), document_ids: chosen, allow_attach: attach.checked },
+                  expires_at: endOfVietnamDay(expires.value), document_ids: chosenDocuments(),
+                  allow_attach: attach.checked },
         });
         form.reset();
         expires.value = vietnamDatePlus(DEFAULT_DAYS);
@@ -231,16 +230,7 @@ export function sharesPanel(env, shares, { documents, documentsLoaded }) {
         await refresh(notice(t("shares.created", {
           agency: env.agencyName(share.grantee_agency_code), date: formatDate(share.expires_at),
         }), "success"));
-      } catch (error) {
-        if (error.status !== 401) {
-          formStatus.replaceChildren(errorBox(error));
-          formStatus.focus();
-        }
-      } finally {
-        submit.disabled = false;
-        form.removeAttribute("aria-busy");
-      }
-      return undefined;
+      },
     });
     return h("details", { class: "upload" }, h("summary", {}, t("shares.new")), formStatus, form);
   }

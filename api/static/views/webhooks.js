@@ -3,7 +3,7 @@
 // a new secret. Each subscription's page (views/webhook_deliveries.js) has its deliveries and replays.
 
 import * as api from "../api.js";
-import { h, errorBox, field, heading, notice, select, table, timeElement, uid } from "../dom.js";
+import { h, errorBox, field, heading, notice, onSubmit, select, table, timeElement, uid } from "../dom.js";
 import { eventTypeLabel, t } from "../i18n.js";
 import { onceBox } from "./integrations.js";
 
@@ -158,19 +158,16 @@ function createForm(agencies, onCreated) {
     field(t("webhooks.url"), url, { required: true, wide: true, hint: t("webhooks.url_hint") }),
     events.element,
     h("div", { class: "actions" }, submit));
-  const fail = (message, control) => {
-    formStatus.replaceChildren(errorBox({ message }));
-    (control || formStatus).focus();
-  };
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    formStatus.replaceChildren();
-    if (!name.value.trim()) return fail(t("webhooks.need_name"), name);
-    if (!agency.value) return fail(t("webhooks.need_agency"), agency);
-    if (!url.value.trim()) return fail(t("webhooks.need_url"), url);
-    if (!events.chosen().length) return fail(t("webhooks.need_events"), events.first);
-    submit.disabled = true;
-    try {
+  onSubmit(form, {
+    submit, status: formStatus, describe: webhookError,
+    check: () => {
+      if (!name.value.trim()) return [t("webhooks.need_name"), name];
+      if (!agency.value) return [t("webhooks.need_agency"), agency];
+      if (!url.value.trim()) return [t("webhooks.need_url"), url];
+      if (!events.chosen().length) return [t("webhooks.need_events"), events.first];
+      return null;
+    },
+    send: async () => {
       const { data } = await api.request("/webhooks", {
         method: "POST",
         json: { name: name.value.trim(), agency_code: agency.value, url: url.value.trim(), event_types: events.chosen() },
@@ -179,15 +176,7 @@ function createForm(agencies, onCreated) {
       for (const box of events.element.querySelectorAll("input")) box.checked = true;
       formStatus.replaceChildren(notice(t("webhooks.created", { name: data.name }), "success"));
       onCreated(data);
-    } catch (error) {
-      if (error.status !== 401) {
-        formStatus.replaceChildren(webhookError(error));
-        formStatus.focus();
-      }
-    } finally {
-      submit.disabled = false;
-    }
-    return undefined;
+    },
   });
   return h("details", { class: "filter-panel" }, h("summary", {}, t("webhooks.new")), formStatus, form);
 }
