@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 from api.deps import BackendsDep, ClockDep, CurrentUser, UowDep
 from api.downloads import download_response
 from api.errors import ERROR_RESPONSES
-from api.schemas.documents import DocumentPublic, DocumentsPublic, DocumentText, PagePublic
+from api.schemas.documents import DocumentPublic, DocumentsPublic, DocumentStatusPublic, DocumentText, PagePublic
 from ingest.staging import stage_upload
 from records.access_log import AccessKind
 from records.blobs import derived_key, original_key
@@ -19,6 +19,7 @@ from records.errors import Conflict, NotFound
 from records.procedures import DocumentType
 from records.services.documents import (
     document_pages,
+    document_status,
     get_document,
     list_documents,
     register_document,
@@ -73,6 +74,14 @@ def upload_document(
 def read_documents(code: str, uow: UowDep, clock: ClockDep, user: CurrentUser) -> DocumentsPublic:
     documents = list_documents(uow=uow, clock=clock, actor=user, dossier_code=code)
     return DocumentsPublic(data=[DocumentPublic.of(d) for d in documents], count=len(documents))
+
+
+@router.get("/documents/{document_id}/status", response_model=DocumentStatusPublic,
+            summary="Trạng thái xử lý tài liệu",
+            description="Only the processing status, for screens that wait on it; checked like any read, not written "
+                        "to the access log (it shows nothing of the paper).")
+def read_status(document_id: str, uow: UowDep, clock: ClockDep, user: CurrentUser) -> DocumentStatusPublic:
+    return DocumentStatusPublic.of(document_status(uow=uow, clock=clock, actor=user, document_id=document_id))
 
 
 @router.get("/documents/{document_id}", response_model=DocumentPublic, summary="Thông tin và trạng thái tài liệu")

@@ -65,6 +65,21 @@ class DocumentPublic(BaseModel):
         )
 
 
+class DocumentStatusPublic(BaseModel):
+    """Only the processing status: what a waiting screen polls (not written to the access log)."""
+
+    id: str
+    status: DocumentStatus
+    failure_code: str | None
+    page_count: int | None
+    has_searchable_pdf: bool
+
+    @classmethod
+    def of(cls, document: Document) -> DocumentStatusPublic:
+        return cls(id=document.id, status=document.status, failure_code=document.failure_code,
+                   page_count=document.page_count, has_searchable_pdf=document.has_searchable_pdf)
+
+
 class DocumentsPublic(BaseModel):
     data: list[DocumentPublic]
     count: int

@@ -128,6 +128,15 @@ def get_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_id
     return document
 
 
+def document_status(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_id: str) -> Document:
+    """Where the document's processing stands, for a screen waiting on it. Checked like any read, but not
+    written to the access log: the caller is shown only the status (see api.schemas.documents.DocumentStatusPublic),
+    nothing of the paper, and a page polling every few seconds would bury the reads that matter."""
+    with uow:
+        document, _ = _document(uow, actor, document_id, Action.READ, now=clock.now())
+    return document
+
+
 def list_documents(*, uow: UnitOfWork, clock: Clock, actor: Principal, dossier_code: str) -> list[Document]:
     """The dossier's documents; a linked dossier also lists the papers received once for its group (when
     the actor may read them)."""

@@ -89,3 +89,19 @@ def test_reading_the_log_is_logged_and_queries_are_kept_with_their_filters(clien
     audits = client.get("/api/v1/access-log", params={"username": "kiemtra.tinh", "action": "audit"},
                         headers=auditor).json()
     assert [(e["dossier_code"], e["reason"]) for e in audits["data"]] == [(code, "auditor")]
+
+
+def test_a_screen_waiting_on_processing_polls_the_status_without_filling_the_log(
+        client: TestClient, auth: Auth) -> None:
+    """The status endpoint shows how processing stands and nothing of the paper; it is checked like any read
+    (an unrelated agency gets 404) and leaves no entry, so a page polling every two seconds buries nothing."""
+    desk = auth("tiepnhan.tranbien")
+    code = intake(client, desk)["code"]
+    paper = upload(client, desk, code, born_digital_pdf(APPLICATION), "don.pdf", title="Đơn của bà Lan").json()
+    for _ in range(3):
+        status = client.get(f"/api/v1/documents/{paper['id']}/status", headers=desk)
+        assert status.json() == {"id": paper["id"], "status": "indexed", "failure_code": None, "page_count": 2,
+                                 "has_searchable_pdf": False}
+    assert client.get(f"/api/v1/documents/{paper['id']}/status", headers=auth("motcua.tanphu")).status_code == 404
+    log = client.get(f"/api/v1/documents/{paper['id']}/access-log", headers=auth("kiemtra.tinh")).json()
+    assert log["count"] == 0

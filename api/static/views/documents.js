@@ -264,7 +264,9 @@ export function documentsPanel(env, { documentId = null, page = null } = {}) {
     if (!alive()) return;
     let doc;
     try {
-      doc = await api.get(documentPath(id));
+      // The status alone while it runs (not written to the access log); the document once, when it is done.
+      const status = await api.get(`${documentPath(id)}/status`);
+      doc = FINISHED.includes(status.status) ? await api.get(documentPath(id)) : { ...documents.get(id), ...status };
     } catch (error) {
       if (!alive() || error.status === 401) return;
       const card = cards.get(id);
