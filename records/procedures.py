@@ -96,6 +96,15 @@ class Procedure:
                 return index
         return None
 
+    def next_agency(self, current: int, receiving_agency_code: str, holder_agency_code: str) -> str | None:
+        """Where the route goes next: the agency of the first step after `current` that the holder does not
+        hold (None at the end of the route). A transfer that names no target goes there."""
+        for index in range(current + 1, len(self.route)):
+            agency = self.step_agency(index, receiving_agency_code)
+            if agency != holder_agency_code:
+                return agency
+        return None
+
     def previous_step_index(self, current: int, target_agency_code: str, receiving_agency_code: str) -> int | None:
         """The latest step before `current` held by the target agency (a dossier sent back)."""
         for index in range(min(current, len(self.route)) - 1, -1, -1):

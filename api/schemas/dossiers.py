@@ -64,7 +64,9 @@ class TransitionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to: DossierState
     note: str = Field(default="", max_length=2000)
-    target_agency_code: str | None = Field(default=None, description="required when `to` is 'transferred'")
+    target_agency_code: str | None = Field(
+        default=None, description="for `to` = 'transferred': the agency to hand over to; default the next agency "
+                                  "of the procedure's route (required at the end of the route)")
 
 
 class ExtensionCreate(BaseModel):

@@ -63,7 +63,8 @@ def transition_dossier(
 ) -> tuple[Dossier, DossierEvent]:
     """Moves a dossier. With `expected_version` a stale caller gets StaleVersion and nothing changes.
 
-    A transfer lets the new agency read the dossier and its papers (and, for a linked dossier, the papers of
+    A transfer goes to `target_agency_code`, or when none is named to the next agency of the procedure's route.
+    It lets the new agency read the dossier and its papers (and, for a linked dossier, the papers of
     its group); a group dossier is resolved only once each of its linked dossiers is done."""
     with uow:
         uow.begin_write()
@@ -73,6 +74,10 @@ def transition_dossier(
         procedure = uow.procedures.get(dossier.procedure_code)
         if procedure is None:
             raise NotFound(code="procedure_not_found", detail={"procedure_code": dossier.procedure_code})
+        if to is DossierState.TRANSFERRED and target_agency_code is None:
+            # The route says where it goes next; at the end of the route the officer must name the agency.
+            target_agency_code = procedure.next_agency(dossier.step_index, dossier.receiving_agency_code,
+                                                       dossier.holder_agency_code)
         if target_agency_code is not None:
             operating_agency(uow, target_agency_code, error="unknown_target_agency", field="target_agency_code",
                              which_vi="Cơ quan nhận", which_en="The target agency")

@@ -75,6 +75,21 @@ def test_the_land_office_reads_the_communes_scan_without_uploading_anything(
     assert uploads and all(e.agency_code == LAND_OFFICE for e in uploads)
 
 
+def test_a_transfer_that_names_no_agency_follows_the_route(client: TestClient, auth: Auth) -> None:
+    """commune → land office → commune, as the catalogue's route says; at its end an agency must be named."""
+    desk, commune, land = auth("tiepnhan.tranbien"), auth("xuly.tranbien"), auth("xuly.vpdkdd")
+    code = intake(client, desk)["code"]
+    move(client, desk, code, "processing")
+    there = move(client, commune, code, "transferred")
+    assert (there["holder_agency_code"], there["step_index"]) == (LAND_OFFICE, 1)
+    move(client, land, code, "processing")
+    back = move(client, land, code, "transferred")
+    assert (back["holder_agency_code"], back["step_index"]) == (TRAN_BIEN, 2)
+    move(client, commune, code, "processing")
+    at_the_end = move(client, commune, code, "transferred", expect=422)
+    assert at_the_end["code"] == "target_agency_required"
+
+
 def _three_in_one(client: TestClient, desk: dict[str, str], **extra: Any) -> dict[str, Any]:
     return intake(client, desk, procedure=THREE_IN_ONE, subject="Khai sinh, thường trú, thẻ BHYT cho bé Lan Anh",
                   **extra)

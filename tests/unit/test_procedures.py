@@ -302,3 +302,12 @@ def test_a_document_with_a_malformed_value_is_refused(key: str, value: Any) -> N
 
     assert raised.value.code == "invalid_procedure"
     assert raised.value.detail == {"procedure_code": LAND_FIRST_CERTIFICATE}
+
+
+def test_the_next_agency_of_the_route_is_the_next_one_that_does_not_hold_the_dossier() -> None:
+    from tests.support.factories import LAND, LAND_OFFICE, TRAN_BIEN
+
+    assert LAND.next_agency(0, TRAN_BIEN, TRAN_BIEN) == LAND_OFFICE
+    assert LAND.next_agency(1, TRAN_BIEN, LAND_OFFICE) == TRAN_BIEN
+    assert LAND.next_agency(2, TRAN_BIEN, TRAN_BIEN) is None
+    assert LAND.next_agency(0, TRAN_BIEN, LAND_OFFICE) == TRAN_BIEN  # sent ahead off its step: back on the route
