@@ -14,7 +14,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from api.reports.pdf_common import DEFAULT_FONT_DIR, FONT, font_files, local_time, national_header, nfc
+from api.reports.pdf_common import DEFAULT_FONT_DIR, FONT, describe_paper, font_files, local_time, national_header, nfc
 from records.dossiers import DossierEvent, ExtensionLetter, Party
 from records.services.reports import ControlSlip
 
@@ -149,12 +149,8 @@ def _labels(language: str) -> dict[str, str]:
 def _new_document(slip: ControlSlip, labels: dict[str, str], language: str,
                   fonts: dict[str, Path]) -> _SlipPDF:
     pdf = _SlipPDF(f"{labels['generated']} {local_time(slip.generated_at)}", labels["page"])
-    for style, path in fonts.items():
-        pdf.add_font(FONT, style, str(path))
-    pdf.set_title(labels["doc_title"].format(code=nfc(slip.dossier.code)))
-    pdf.set_creator("hoso")
-    pdf.set_lang(language)
-    pdf.set_creation_date(slip.generated_at)
+    describe_paper(pdf, fonts, title=labels["doc_title"].format(code=nfc(slip.dossier.code)), language=language,
+                   created_at=slip.generated_at)
     pdf.set_margins(15, 12, 15)
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()

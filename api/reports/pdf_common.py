@@ -42,6 +42,16 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def describe_paper(pdf: FPDF, fonts: dict[str, Path], *, title: str, language: str, created_at: datetime) -> None:
+    """Fonts (DejaVu, regular and bold) and the document's metadata: its title, creator, language, date."""
+    for style, path in fonts.items():
+        pdf.add_font(FONT, style, str(path))
+    pdf.set_title(title)
+    pdf.set_creator("hoso")
+    pdf.set_lang(language)
+    pdf.set_creation_date(created_at)
+
+
 def national_header(pdf: FPDF, agency_name: str, labels: dict[str, str]) -> None:
     """The heading of an administrative paper: the agency on the left, the national name and motto on the
     right, then the paper's title (`labels`: national_name, national_motto, title)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from api.reports.pdf_common import DEFAULT_FONT_DIR, FONT, font_files, local_time, national_header, nfc
+from api.reports.pdf_common import DEFAULT_FONT_DIR, FONT, describe_paper, font_files, local_time, national_header, nfc
 from records.services.receipts import Receipt
 
 __all__ = ["LOOKUP_PAGE_PATH", "RECEIPT_LABELS", "render_receipt_pdf"]
@@ -88,12 +88,9 @@ def render_receipt_pdf(receipt: Receipt, *, lookup_url: str, language: str = "vi
         raise ValueError(f"Unknown language {language!r}; expected one of {sorted(RECEIPT_LABELS)}")
     labels = RECEIPT_LABELS[language]
     pdf = FPDF(orientation="P", unit="mm", format="A4")
-    for style, path in font_files(font_dir or DEFAULT_FONT_DIR).items():
-        pdf.add_font(FONT, style, str(path))
-    pdf.set_title(labels["doc_title"].format(code=receipt.dossier.code))
-    pdf.set_creator("hoso")
-    pdf.set_lang(language)
-    pdf.set_creation_date(receipt.issued_at)
+    describe_paper(pdf, font_files(font_dir or DEFAULT_FONT_DIR),
+                   title=labels["doc_title"].format(code=receipt.dossier.code), language=language,
+                   created_at=receipt.issued_at)
     pdf.set_margins(20, 15, 20)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
