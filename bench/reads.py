@@ -11,12 +11,11 @@ Run: `make bench` (or `python -m bench.reads --seconds 8`).
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from typing import Any
 
-from bench.common import bench_database, percentile, print_table
-from bench.transitions import CORES, DOSSIERS_PER_CLIENT, PROCESSES, Result, _run_processes, _settings, prepare, ready
+from bench.common import percentile, print_table
+from bench.transitions import CORES, PROCESSES, Result, _run_processes, _settings, hand_back, prepared, ready
 
 VARIANTS = ("logged", "rule only")
 
@@ -59,7 +58,7 @@ def _read_worker(url: str, data_dir: str, variant: str, codes: list[list[str]], 
     with ThreadPoolExecutor(max_workers=len(codes)) as pool:
         results = list(pool.map(client, codes))
     backends.close()
-    out.put((sum(r[0] for r in results), [x for r in results for x in r[1]], 0))
+    hand_back(out, results)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,9 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     client_counts = [int(c) for c in args.clients.split(",")]
     results: list[Result] = []
     for backend in args.backends.split(","):
-        with bench_database(backend) as url, tempfile.TemporaryDirectory() as data_dir:
-            flat = prepare(url, data_dir, max(client_counts) * DOSSIERS_PER_CLIENT)
-            codes = [flat[i::max(client_counts)] for i in range(max(client_counts))]
+        with prepared(backend, client_counts) as (url, data_dir, codes):
             for variant in VARIANTS:
                 for clients in client_counts:
                     done, latencies, _ = _run_processes(_read_worker, (url, data_dir, variant), codes[:clients],

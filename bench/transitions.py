@@ -21,7 +21,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,7 +133,21 @@ def _service_worker(url: str, data_dir: str, codes: list[list[str]], seconds: fl
     with ThreadPoolExecutor(max_workers=len(codes)) as pool:
         results = list(pool.map(client, codes))
     backends.close()
+    hand_back(out, results)
+
+
+def hand_back(out: Any, results: list[tuple[int, list[float], int]]) -> None:
+    """A worker process's clients, summed: (moves done, every latency, errors)."""
     out.put((sum(r[0] for r in results), [x for r in results for x in r[1]], sum(r[2] for r in results)))
+
+
+@contextmanager
+def prepared(backend: str, client_counts: list[int]) -> Iterator[tuple[str, str, list[list[str]]]]:
+    """A fresh database of `backend` with DOSSIERS_PER_CLIENT dossiers in processing per client: (url, data
+    dir, one rotation of dossier codes per client)."""
+    with bench_database(backend) as url, tempfile.TemporaryDirectory() as data_dir:
+        flat = prepare(url, data_dir, max(client_counts) * DOSSIERS_PER_CLIENT)
+        yield url, data_dir, [flat[i::max(client_counts)] for i in range(max(client_counts))]
 
 
 def ready(barrier: Any) -> float:
@@ -192,7 +209,7 @@ def _http_worker(base: str, token: str, codes: list[list[str]], seconds: float, 
 
     with ThreadPoolExecutor(max_workers=len(codes)) as pool:
         results = list(pool.map(client, codes))
-    out.put((sum(r[0] for r in results), [x for r in results for x in r[1]], sum(r[2] for r in results)))
+    hand_back(out, results)
 
 
 def _run_processes(target: Any, args_for: Any, codes: list[list[str]], seconds: float,
@@ -254,12 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     client_counts = [int(c) for c in args.clients.split(",")]
     results: list[Result] = []
-    import tempfile
-
     for backend in args.backends.split(","):
-        with bench_database(backend) as url, tempfile.TemporaryDirectory() as data_dir:
-            flat = prepare(url, data_dir, max(client_counts) * DOSSIERS_PER_CLIENT)
-            codes = [flat[i::max(client_counts)] for i in range(max(client_counts))]  # one rotation per client
+        with prepared(backend, client_counts) as (url, data_dir, codes):
             for layer in args.layers.split(","):
                 runner = run_service if layer == "service" else run_http
                 for clients in client_counts:

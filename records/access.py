@@ -93,9 +93,6 @@ class Principal:
     def has_any(self, *roles: Role) -> bool:
         return bool(self.roles & set(roles))
 
-    def allows(self, scope: Scope) -> bool:
-        return self.scopes is None or scope in self.scopes
-
     @property
     def sees_everything(self) -> bool:
         return Role.ADMIN in self.roles

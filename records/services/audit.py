@@ -9,10 +9,11 @@ from dataclasses import replace
 from records.access import Action, Principal, Role
 from records.access_log import AccessEntry, AccessKind, AccessLogFilter
 from records.clock import Clock
-from records.errors import NotFound, ValidationFailed
+from records.errors import ValidationFailed
 from records.ports import UnitOfWork
 from records.services.access import logged, require
 from records.services.catalogue import require_role
+from records.services.documents import permitted_document
 
 MAX_PAGE = 500
 
@@ -31,15 +32,7 @@ def document_readers(*, uow: UnitOfWork, clock: Clock, actor: Principal, documen
     _check_page(wanted)
     now = clock.now()
     with uow:
-        document = uow.documents.get(document_id)
-        if document is None:
-            raise NotFound("Không tìm thấy tài liệu.", "Document not found.", code="document_not_found",
-                           detail={"document_id": document_id})
-        try:
-            _, decision = require(uow, actor, document.dossier_code, Action.AUDIT, now=now)
-        except NotFound:
-            raise NotFound("Không tìm thấy tài liệu.", "Document not found.", code="document_not_found",
-                           detail={"document_id": document_id}) from None
+        document, decision = permitted_document(uow, actor, document_id, Action.AUDIT, now=now)
         found = uow.access_log.find(replace(wanted, document_id=document_id, dossier_code=None))
         logged(uow, actor, AccessKind.AUDIT, decision, now, dossier_code=document.dossier_code, document_id=document_id)
     return found

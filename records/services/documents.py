@@ -18,7 +18,7 @@ from records.errors import Conflict, NotFound
 from records.ports import UnitOfWork
 from records.procedures import DocumentType
 from records.services.access import authorize, logged, require
-from records.services.webhooks import announce
+from records.services.webhooks import announce, deliver_soon
 from records.tasks import TaskQueue
 from records.webhooks import EventType
 
@@ -89,8 +89,7 @@ def register_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, actor:
     except BaseException:
         _forget_unreferenced(uow, blobs, upload.sha256)
         raise
-    if announced and tasks is not None:
-        tasks.deliver_webhooks()
+    deliver_soon(tasks, announced)
     return Registered(document, duplicate=False)
 
 
@@ -101,8 +100,10 @@ def _forget_unreferenced(uow: UnitOfWork, blobs: BlobStore, sha256: str) -> None
         blobs.delete(original_key(sha256))
 
 
-def _document(uow: UnitOfWork, actor: Principal, document_id: str, action: Action, *,
-              now: datetime) -> tuple[Document, Decision]:
+def permitted_document(uow: UnitOfWork, actor: Principal, document_id: str, action: Action, *,
+                       now: datetime) -> tuple[Document, Decision]:
+    """The document if the actor may do `action` on it; an unknown id and a refused read both answer
+    document_not_found (403 for a permission the reader lacks, as for its dossier)."""
     document = uow.documents.get(document_id)
     if document is None:
         raise _document_not_found(document_id)
@@ -123,7 +124,7 @@ def get_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_id
     """The document if the actor may read it this way (metadata, download, page image), logged as `kind`."""
     now = clock.now()
     with uow:
-        document, decision = _document(uow, actor, document_id, _ACTION_FOR[kind], now=now)
+        document, decision = permitted_document(uow, actor, document_id, _ACTION_FOR[kind], now=now)
         logged(uow, actor, kind, decision, now, dossier_code=document.dossier_code, document_id=document_id)
     return document
 
@@ -133,7 +134,7 @@ def document_status(*, uow: UnitOfWork, clock: Clock, actor: Principal, document
     written to the access log: the caller is shown only the status (see api.schemas.documents.DocumentStatusPublic),
     nothing of the paper, and a page polling every few seconds would bury the reads that matter."""
     with uow:
-        document, _ = _document(uow, actor, document_id, Action.READ, now=clock.now())
+        document, _ = permitted_document(uow, actor, document_id, Action.READ, now=clock.now())
     return document
 
 
@@ -157,7 +158,7 @@ def document_pages(*, uow: UnitOfWork, clock: Clock, actor: Principal,
                    document_id: str) -> tuple[Document, list[PageText]]:
     now = clock.now()
     with uow:
-        document, decision = _document(uow, actor, document_id, Action.DOWNLOAD, now=now)
+        document, decision = permitted_document(uow, actor, document_id, Action.DOWNLOAD, now=now)
         pages = uow.documents.pages(document_id)
         logged(uow, actor, AccessKind.TEXT, decision, now, dossier_code=document.dossier_code, document_id=document_id)
     return document, pages
@@ -167,7 +168,7 @@ def retry_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_
     """Puts a failed document back in the queue (the caller then enqueues its processing)."""
     with uow:
         uow.begin_write()
-        document, _ = _document(uow, actor, document_id, Action.ATTACH, now=clock.now())
+        document, _ = permitted_document(uow, actor, document_id, Action.ATTACH, now=clock.now())
         document.move(DocumentStatus.QUEUED, clock.now())
         uow.documents.save(document)
         uow.commit()

@@ -23,7 +23,7 @@ from records.errors import NotFound, StaleVersion, ValidationFailed
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
 from records.services.access import log_access, logged, require
 from records.services.catalogue import operating_agency
-from records.services.webhooks import announce
+from records.services.webhooks import announce, deliver_soon
 from records.tasks import TaskQueue
 from records.webhooks import EventType
 
@@ -96,8 +96,7 @@ def transition_dossier(
             "from_state": event.from_state.value if event.from_state else None, "to_state": event.to_state.value,
             "target_agency_code": target_agency_code, "actor_agency_code": actor.agency_code})
         uow.commit()
-    if announced and tasks is not None:
-        tasks.deliver_webhooks()
+    deliver_soon(tasks, announced)
     return dossier, event
 
 

@@ -20,7 +20,7 @@ from records.ports import Signer, UnitOfWork
 from records.procedures import Procedure
 from records.receipts import RECEIPT_PURPOSE, new_receipt_secret, receipt_message
 from records.services.catalogue import require_role
-from records.services.webhooks import announce
+from records.services.webhooks import announce, deliver_soon
 from records.tasks import TaskQueue
 from records.webhooks import EventType
 
@@ -169,6 +169,5 @@ def receive_dossier(
                                  data={"state": d.state.value, "channel": d.channel.value})
                         for d in (dossier, *(c for c, _ in children)))
         uow.commit()
-    if announced and tasks is not None:
-        tasks.deliver_webhooks()
+    deliver_soon(tasks, announced)
     return Intake(dossier, events, [c for c, _ in children], secret)

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from records.access import Decision, Principal, visible_agencies
-from records.access_log import AccessKind, entry
+from records.access_log import AccessEntry, AccessKind, entry
 from records.clock import Clock
 from records.dossiers import Dossier
 from records.errors import ValidationFailed
@@ -130,6 +130,13 @@ def search_dossiers(*, uow: UnitOfWork, clock: Clock, index: SearchIndex, actor:
     with uow:
         dossiers = {d.code: d for d in uow.dossiers.get_many(codes)}
         titles = uow.documents.titles(document_ids)
+        log_access(uow, _search_entries(actor, now, text, filters, results))
+    return SearchPage(results, dossiers, titles)
+
+
+def _search_entries(actor: Principal, now: datetime, text: str, filters: SearchFilters,
+                    results: SearchResults) -> list[AccessEntry]:
+    """The query (its words, filters and count), and every document a snippet shows."""
     searched = Decision(True, "query")
     entries = [entry(actor, AccessKind.SEARCH, searched, now, detail={
         "q": text.strip(), "filters": {k: str(v) for k, v in asdict(filters).items() if v is not None},
@@ -138,5 +145,4 @@ def search_dossiers(*, uow: UnitOfWork, clock: Clock, index: SearchIndex, actor:
     entries += [entry(actor, AccessKind.SNIPPET, shown, now, dossier_code=hit.dossier_code,
                       document_id=document_id)
                 for hit in results.hits for document_id in dict.fromkeys(h.document_id for h in hit.highlights)]
-    log_access(uow, entries)
-    return SearchPage(results, dossiers, titles)
+    return entries

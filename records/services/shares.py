@@ -7,13 +7,13 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from records.access import Action, Principal, Role, visible_agencies
+from records.access import WORKING_ROLES, Action, Principal, visible_agencies
 from records.clock import Clock
 from records.errors import NotFound, PermissionDenied, ValidationFailed
 from records.ports import UnitOfWork
 from records.services.access import authorize, require
 from records.services.catalogue import operating_agency
-from records.services.webhooks import announce
+from records.services.webhooks import announce, deliver_soon
 from records.shares import Share, check_share_terms
 from records.tasks import TaskQueue
 from records.webhooks import EventType
@@ -65,8 +65,7 @@ def share_dossier(*, uow: UnitOfWork, clock: Clock, actor: Principal, dossier_co
         announced = announce(uow, event_type=EventType.SHARE_GRANTED, dossier=dossier, at=now,
                              data=_event_data(share), also_agencies={grantee.code})
         uow.commit()
-    if announced and tasks is not None:
-        tasks.deliver_webhooks()
+    deliver_soon(tasks, announced)
     return share
 
 
@@ -106,7 +105,7 @@ def revoke_share(*, uow: UnitOfWork, clock: Clock, actor: Principal, share_id: s
         uow.begin_write()
         share = _visible_share(uow, actor, share_id, now=now)
         if not actor.sees_everything and (share.grantor_agency_code not in actor.agencies
-                                          or not actor.has_any(Role.RECEPTION, Role.PROCESSING, Role.LEADER)):
+                                          or not actor.roles & WORKING_ROLES):
             raise PermissionDenied("Chỉ cơ quan đã chia sẻ mới được thu hồi.",
                                    "Only the agency that granted the share may revoke it.", code="not_the_grantor")
         announced = 0
@@ -117,8 +116,7 @@ def revoke_share(*, uow: UnitOfWork, clock: Clock, actor: Principal, share_id: s
                 announced = announce(uow, event_type=EventType.SHARE_REVOKED, dossier=dossier, at=now,
                                      data=_event_data(share), also_agencies={share.grantee_agency_code})
             uow.commit()
-    if announced and tasks is not None:
-        tasks.deliver_webhooks()
+    deliver_soon(tasks, announced)
     return share
 
 

@@ -19,6 +19,7 @@ from records.errors import Conflict, NotFound, ValidationFailed
 from records.ports import UnitOfWork, WebhookSender
 from records.services.access import authorize
 from records.services.catalogue import require_role
+from records.tasks import TaskQueue
 from records.webhooks import (
     MAX_ATTEMPTS,
     SIGNATURE_HEADER,
@@ -95,6 +96,12 @@ def announce(uow: UnitOfWork, *, event_type: EventType, dossier: Dossier, at: da
     ]
     uow.webhooks.add_deliveries(deliveries)
     return len(deliveries)
+
+
+def deliver_soon(tasks: TaskQueue | None, announced: int) -> None:
+    """After the change's commit: the worker posts what it announced now, not at the next scheduled run."""
+    if announced and tasks is not None:
+        tasks.deliver_webhooks()
 
 
 def deliver_due(*, uow: UnitOfWork, sender: WebhookSender, clock: Clock, limit: int = 50,
