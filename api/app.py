@@ -17,6 +17,7 @@ from api.routes import (
     access_log,
     agencies,
     alerts,
+    archive_alerts,
     auth,
     documents,
     dossiers,
@@ -41,7 +42,7 @@ API_PREFIX = "/api/v1"
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     for module in (auth, agencies, procedures, dossiers, receipts, documents, shares, access_log, search, alerts,
-                   stats, users, integrations, webhooks, public):
+                   stats, users, integrations, webhooks, public, archive_alerts):
         router.include_router(module.router)
     return router
 

@@ -22,6 +22,8 @@ class AccessKind(StrEnum):
     SEARCH = "search"  # a search query
     PUBLIC_LOOKUP = "public_lookup"  # a citizen's lookup with the receipt secret
     AUDIT = "audit"  # someone read this dossier's access log
+    # writes (the audit trail; see records.services.access.audited)
+    ARCHIVE_ALERT_ACKNOWLEDGED = "archive_alert_acknowledged"
 
 
 @dataclass(frozen=True)

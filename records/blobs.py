@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import BinaryIO, Protocol
+from datetime import datetime, timedelta
+from typing import BinaryIO, Protocol, runtime_checkable
 
 from records.errors import DomainError
 
@@ -67,3 +67,21 @@ class BlobStore(Protocol):
     def url(self, key: str, *, expires: timedelta, filename: str | None = None) -> str | None:
         """A time-limited download address (presigned), or None when the store has none (the API streams)."""
         ...
+
+
+@runtime_checkable
+class ObjectLock(Protocol):
+    """Stores that can freeze objects themselves (S3 object lock): a legal hold keeps an object until it is released,
+    a retention date until that date. Callers check `isinstance(store, ObjectLock)`; a local directory is not one."""
+
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        """Turns the object's legal hold on or off. Safe to repeat; BlobMissing if there is no object."""
+        ...
+
+    def legal_hold(self, key: str) -> bool: ...
+
+    def set_retention(self, key: str, until: datetime) -> None:
+        """Keeps the object at least until `until` (governance mode). Safe to repeat; never shortens."""
+        ...
+
+    def retention(self, key: str) -> datetime | None: ...

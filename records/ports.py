@@ -12,6 +12,7 @@ from records.access import Role, ShareGrant
 from records.access_log import AccessEntry, AccessLogFilter
 from records.agencies import Agency
 from records.alerts import Alert, AlertKind, DueDossier
+from records.archive_alerts import ArchiveAlert
 from records.attempts import AttemptLimit
 from records.documents import Document, DocumentStatus, PageText
 from records.dossiers import Dossier, DossierEvent, DossierState, ExtensionLetter
@@ -199,13 +200,29 @@ class IntegrationRepository(Protocol):
 
 
 class AccessLogRepository(Protocol):
-    def record(self, entries: Sequence[AccessEntry]) -> None:
-        """Appends entries; the log is never updated or deleted through hoso."""
+    def record(self, entries: Sequence[AccessEntry], *, durable: bool = False) -> None:
+        """Appends entries; the log is never updated or deleted through hoso. `durable`: the entries belong to a
+        write's transaction, whose commit must wait for the disk as usual (reads may commit without waiting)."""
         ...
 
     def find(self, wanted: AccessLogFilter) -> tuple[list[AccessEntry], int]:
         """Newest first."""
         ...
+
+
+class ArchiveAlertRepository(Protocol):
+    def raise_once(self, alert: ArchiveAlert) -> bool:
+        """Records the alert unless an open (unacknowledged) one of the same kind and subject exists; True when new.
+        Safe to repeat."""
+        ...
+
+    def find(self, *, agencies: frozenset[str] | None, include_acknowledged: bool, kind: str | None = None,
+             limit: int = 100, offset: int = 0) -> tuple[list[ArchiveAlert], int]:
+        """Newest first. `agencies` None: every alert; else those of these agencies and the installation-wide ones."""
+        ...
+
+    def get(self, alert_id: int) -> ArchiveAlert | None: ...
+    def acknowledge(self, alert_id: int, username: str, at: datetime) -> None: ...
 
 
 class AttemptLimitRepository(Protocol):
@@ -287,6 +304,8 @@ class UnitOfWork(Protocol):
     def webhooks(self) -> WebhookRepository: ...
     @property
     def attempt_limits(self) -> AttemptLimitRepository: ...
+    @property
+    def archive_alerts(self) -> ArchiveAlertRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

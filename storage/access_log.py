@@ -25,14 +25,14 @@ class SqlAccessLogRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def record(self, entries: Sequence[AccessEntry]) -> None:
+    def record(self, entries: Sequence[AccessEntry], *, durable: bool = False) -> None:
         """On PostgreSQL the transaction commits without waiting for its WAL to reach the disk (synchronous_commit
         off for this transaction only — call it in a transaction of its own, as records.services.access does):
         the entry is written and ordered like any other, but a crash of the database server itself could lose
         the last fraction of a second of reads. That wait would otherwise be most of every read's cost."""
         if not entries:
             return
-        if self.session.get_bind().dialect.name == "postgresql":
+        if not durable and self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(_ASYNC_COMMIT)
         self.session.execute(insert(ACCESS_LOG), [
                 {"at": e.at, "principal_kind": e.principal_kind, "username": e.username, "agency_code": e.agency_code,

@@ -297,7 +297,7 @@ class AccessLogRow(Base):
     principal_kind: Mapped[str] = mapped_column(String(20))
     username: Mapped[str] = mapped_column(String(100), index=True)
     agency_code: Mapped[str | None] = mapped_column(String(40), index=True)
-    action: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(40))
     dossier_code: Mapped[str | None] = mapped_column(String(64))
     document_id: Mapped[str | None] = mapped_column(String(32))
@@ -367,6 +367,28 @@ class AttemptLimitRow(Base):
     window_started_at: Mapped[datetime]
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+
+
+class ArchiveAlertRow(Base):
+    """Alerts for archivists (fixity damage, a broken audit chain, files due for deposit): one open per kind+subject."""
+
+    __tablename__ = "archive_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(300))
+    agency_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    message_vi: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    raised_at: Mapped[datetime] = mapped_column(index=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None]
+    # Equal to `subject` while the alert is open and NULL once acknowledged: the unique index then allows one open
+    # alert per kind and subject, and any number of acknowledged ones.
+    open_subject: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (UniqueConstraint("kind", "open_subject", name="uq_archive_alerts_open"),)
 
 
 def table_of(model: type[Base]) -> Table:

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.access_log import SqlAccessLogRepository
+from storage.archive_alerts import SqlArchiveAlertRepository
 from storage.db import WRITE_INTENT, FairLock, sqlite_write_lock
 from storage.documents import SqlDocumentRepository
 from storage.dossiers import SqlDossierRepository
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     access_log: SqlAccessLogRepository
     webhooks: SqlWebhookRepository
     attempt_limits: SqlAttemptLimitRepository
+    archive_alerts: SqlArchiveAlertRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
             self.access_log = SqlAccessLogRepository(self._session)
             self.webhooks = SqlWebhookRepository(self._session)
             self.attempt_limits = SqlAttemptLimitRepository(self._session)
+            self.archive_alerts = SqlArchiveAlertRepository(self._session)
         self._depth += 1
         return self
 

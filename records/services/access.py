@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from records.access import AccessSubject, Action, Decision, Principal, Reason, ShareGrant, decide
 from records.access_log import AccessEntry, AccessKind, entry
@@ -97,3 +98,13 @@ def logged(uow: UnitOfWork, actor: Principal, kind: AccessKind, decision: Decisi
     """One access-log entry; `part` says which view of a dossier was read (dossier, history, documents, …)."""
     log_access(uow, [entry(actor, kind, decision, at, dossier_code=dossier_code, document_id=document_id,
                            detail={"part": part} if part else None)])
+
+
+def audited(uow: UnitOfWork, actor: Principal, kind: AccessKind, at: datetime, *, dossier_code: str | None = None,
+            document_id: str | None = None, detail: dict[str, Any] | None = None, reason: str = "write") -> None:
+    """Appends the audit entry of a write inside the caller's transaction: it commits (durably) with the write or
+    not at all. `reason` says on what ground the write was allowed (default: a write the use case checked)."""
+    uow.access_log.record([AccessEntry(at=at, principal_kind=actor.kind.value, username=actor.username,
+                                       agency_code=actor.agency_code or None, action=kind, reason=reason,
+                                       dossier_code=dossier_code, document_id=document_id, client=actor.client,
+                                       detail=detail or {})], durable=True)

@@ -24,6 +24,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infra.wiring import Backends
+from records.archive_alerts import ArchiveAlert
 from records.clock import FixedClock
 from records.services.alerts import scan_deadlines
 from tests.api.helpers import intake, move
@@ -49,6 +50,7 @@ GLOBAL = {
     ("get", "/api/v1/dossiers/late"), ("get", "/api/v1/search"), ("get", "/api/v1/shares/received"),
     ("get", "/api/v1/alerts"), ("get", "/api/v1/stats/timeliness"), ("get", "/api/v1/users"),
     ("get", "/api/v1/integrations"), ("get", "/api/v1/access-log"), ("get", "/api/v1/webhooks"),
+    ("get", "/api/v1/archive/alerts"),
 }
 
 
@@ -85,6 +87,14 @@ class World:
         scan_deadlines(uow=backends.uow(), clock=clock, calendar=backends.calendar)
         with backends.uow() as uow:
             self.alert = uow.alerts.for_agencies(frozenset({LAND_OFFICE}), include_acknowledged=True, limit=1)[0].id
+        with backends.uow() as uow:  # the ward's archive has a problem of its own to look at
+            uow.begin_write()
+            uow.archive_alerts.raise_once(ArchiveAlert(
+                kind="deposit_due", subject=f"{TRAN_BIEN}.2025.07", message_vi="Sắp đến hạn nộp lưu.",
+                message_en="Due for deposit soon.", raised_at=clock.now(), agency_code=TRAN_BIEN))
+            self.archive_alert = uow.archive_alerts.find(agencies=frozenset({TRAN_BIEN}),
+                                                         include_acknowledged=False)[0][0].id
+            uow.commit()
         self.secrets = [APPLICANT, CCCD, CHILD, PURPOSE, TITLE, GROUP_TITLE, SUBJECT, "don-dat.pdf", "to-khai.pdf",
                         "Hệ thống đất đai", self.land, self.group, *self.linked, self.paper, self.group_paper,
                         self.share, self.account, group["receipt_secret"], self.webhook, self.delivery,
@@ -98,8 +108,9 @@ class World:
             return [("1.012756", "1.012756")]
         made_up = {"code": f"{TRAN_BIEN}-260302-9999", "document_id": "0" * 32, "share_id": "f" * 32,
                    "account_id": "e" * 32, "alert_id": "999999", "page_number": "1", "webhook_id": "d" * 32,
-                   "delivery_id": "c" * 32}
-        real = {"code": [self.land, self.group, *self.linked], "document_id": [self.paper, self.group_paper],
+                   "delivery_id": "c" * 32, "archive_alert_id": "999999"}
+        real = {"archive_alert_id": [str(self.archive_alert)],
+                "code": [self.land, self.group, *self.linked], "document_id": [self.paper, self.group_paper],
                 "share_id": [self.share], "account_id": [self.account], "alert_id": [str(self.alert)],
                 "page_number": ["1"], "webhook_id": [self.webhook], "delivery_id": [self.delivery]}
         if name not in real:
@@ -139,6 +150,7 @@ def examples(world: World, clock: FixedClock) -> dict[tuple[str, str], dict[str,
                                                               "expires_at": later}},
         ("post", "/api/v1/shares/{share_id}/revoke"): {"json": {"reason": "thu hồi"}},
         ("post", "/api/v1/alerts/{alert_id}/acknowledge"): {},
+        ("post", "/api/v1/archive/alerts/{archive_alert_id}/acknowledge"): {},
         ("post", "/api/v1/users"): {"json": {"username": "ke.la", "full_name": "Kẻ Lạ", "agency_code": TRAN_BIEN,
                                              "roles": ["admin"], "password": "mat-khau-dai-du"}},
         ("post", "/api/v1/integrations"): {"json": {"name": "x", "agency_code": TRAN_BIEN, "scopes": ["read"]}},
