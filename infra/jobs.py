@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from infra.wiring import Backends
-from ingest.pipeline import PipelineSettings, mark_indexed, process_document
+from infra.backends import Backends
+from ingest.pipeline import PipelineSettings, process_document
 from ingest.recognize import TesseractRecognizer
 from records.documents import DocumentStatus
+from records.services.documents import mark_indexed
 from records.services.search import index_dossier
 from records.services.webhooks import DeliveryReport, deliver_due
 

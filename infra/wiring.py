@@ -1,28 +1,25 @@
-"""The one place that picks and builds backends from settings (the composition root)."""
+"""The one place that picks and builds backends from settings (the composition root).
+
+`Backends` (infra.backends) is re-exported here for the entry points."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
+from infra.backends import Backends
+from infra.jobs import InlineTaskQueue
 from infra.security import Argon2Hasher, HmacSigner, TokenService
 from infra.settings import Settings
 from infra.task_queue import CeleryTaskQueue
 from infra.webhooks import HttpWebhookSender
 from records.blobs import BlobStore
 from records.calendar import WorkingCalendar
-from records.clock import Clock, SystemClock
-from records.ports import WebhookSender
 from records.search import SearchIndex
-from records.tasks import TaskQueue
 from search.tantivy_index import TantivyIndex
 from storage.blobs import LocalBlobStore, S3BlobStore
 from storage.db import make_engine, make_session_factory
-from storage.uow import SqlUnitOfWork
+
+__all__ = ["Backends", "build_backends", "build_blob_store", "build_calendar", "build_search_index"]
 
 
 def build_blob_store(settings: Settings) -> BlobStore:
@@ -46,30 +43,6 @@ def build_calendar(settings: Settings) -> WorkingCalendar:
                                        national_day_extra=settings.national_day_extra)
 
 
-@dataclass
-class Backends:
-    settings: Settings
-    engine: Engine
-    session_factory: sessionmaker[Session]
-    calendar: WorkingCalendar
-    hasher: Argon2Hasher
-    tokens: TokenService
-    signer: HmacSigner
-    blobs: BlobStore
-    tasks: TaskQueue
-    search: SearchIndex
-    webhooks: WebhookSender
-    clock: Clock = field(default_factory=SystemClock)
-    recognizer: Any = None  # built by the worker on first use (infra.jobs.recognizer_for)
-
-    def uow(self) -> SqlUnitOfWork:
-        """A fresh unit of work; one per request or task, never shared between threads."""
-        return SqlUnitOfWork(self.session_factory)
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-
 def build_backends(settings: Settings) -> Backends:
     engine = make_engine(settings.effective_database_url, pool_size=settings.db_pool_size)
     backends = Backends(
@@ -86,7 +59,5 @@ def build_backends(settings: Settings) -> Backends:
         webhooks=HttpWebhookSender(settings.webhook_timeout_seconds),
     )
     if settings.tasks == "inline":
-        from infra.jobs import InlineTaskQueue
-
         backends.tasks = InlineTaskQueue(backends)
     return backends

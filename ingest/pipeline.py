@@ -11,7 +11,7 @@ import json
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -191,19 +191,3 @@ def _store_derivatives(blobs: BlobStore, document: Document, path: Path, kind: F
     text = json.dumps({"pages": [{"page": p.page_number, "source": p.source.value, "text": p.text}
                                  for p in pages]}, ensure_ascii=False).encode()
     blobs.put(derived_key(document.sha256, TEXT_JSON), BytesIO(text), content_type="application/json")
-
-
-def mark_indexed(*, uow: UnitOfWork, clock: Clock, dossier_code: str,
-                 indexed: Callable[[Document], bool] = lambda d: d.status in {DocumentStatus.EXTRACTING,
-                                                                             DocumentStatus.OCR}) -> int:
-    """After the dossier's entry went into the index: its processed documents are now searchable."""
-    with uow:
-        uow.begin_write()
-        moved = 0
-        for document in uow.documents.list_for_dossier(dossier_code):
-            if indexed(document) and document.page_count is not None:
-                document.move(DocumentStatus.INDEXED, clock.now())
-                uow.documents.save(document)
-                moved += 1
-        uow.commit()
-    return moved

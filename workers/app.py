@@ -10,7 +10,7 @@ from celery.schedules import crontab
 
 from infra.settings import Settings
 from infra.task_queue import DEFAULT_QUEUE, INDEX_QUEUE, OCR_QUEUE, WEBHOOK_QUEUE, broker_for
-from infra.wiring import Backends, build_backends
+from workers.tasks import register
 
 DEADLINE_SCAN_MINUTES = 10
 WEBHOOK_RETRY_SECONDS = 30  # due retries are picked up this often (new events are sent at once)
@@ -44,16 +44,5 @@ def create_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
     )
     app.conf.hoso_settings = settings
-    from workers import tasks
-
-    tasks.register(app)
+    register(app)
     return app
-
-
-def backends_of(app: Celery) -> Backends:
-    """This process's backends, built on first use (each forked worker process builds its own)."""
-    backends: Backends | None = getattr(app, "_hoso_backends", None)
-    if backends is None:
-        backends = build_backends(app.conf.hoso_settings)
-        app._hoso_backends = backends
-    return backends

@@ -7,6 +7,8 @@ import logging
 from celery import Celery
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from infra.jobs import deliver_webhooks_job, index_dossier_job, process_document_job
+from infra.wiring import Backends, build_backends
 from records.blobs import BackendUnavailable
 from records.services.alerts import scan_deadlines
 
@@ -16,10 +18,16 @@ RETRY = {"acks_late": True, "autoretry_for": TRANSIENT, "retry_backoff": True, "
          "max_retries": 8}
 
 
-def register(app: Celery) -> None:
-    from infra.jobs import deliver_webhooks_job, index_dossier_job, process_document_job
-    from workers.app import backends_of
+def backends_of(app: Celery) -> Backends:
+    """This process's backends, built on first use (each forked worker process builds its own)."""
+    backends: Backends | None = getattr(app, "_hoso_backends", None)
+    if backends is None:
+        backends = build_backends(app.conf.hoso_settings)
+        app._hoso_backends = backends
+    return backends
 
+
+def register(app: Celery) -> None:
     @app.task(name="hoso.scan_deadlines", **RETRY)
     def scan_deadlines_task() -> dict[str, int]:
         """Raises due-soon and overdue alerts. Safe to run twice: alerts are kept once per due date."""

@@ -5,6 +5,7 @@ Every read of a document — its metadata, content, text or page images — goes
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -173,3 +174,19 @@ def retry_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_
         uow.documents.save(document)
         uow.commit()
     return document
+
+
+def mark_indexed(*, uow: UnitOfWork, clock: Clock, dossier_code: str,
+                 indexed: Callable[[Document], bool] = lambda d: d.status in {DocumentStatus.EXTRACTING,
+                                                                             DocumentStatus.OCR}) -> int:
+    """After the dossier's entry went into the index: its processed documents are now searchable."""
+    with uow:
+        uow.begin_write()
+        moved = 0
+        for document in uow.documents.list_for_dossier(dossier_code):
+            if indexed(document) and document.page_count is not None:
+                document.move(DocumentStatus.INDEXED, clock.now())
+                uow.documents.save(document)
+                moved += 1
+        uow.commit()
+    return moved
