@@ -9,25 +9,15 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
+from infra.cli_archive import register_archive_commands
 from infra.settings import Settings
-from infra.wiring import Backends, build_backends
+from infra.wiring import opened_backends
 from records.access import Role
 from records.errors import DomainError
 from storage.migrate import upgrade
-
-
-@contextmanager
-def _opened(settings: Settings) -> Iterator[Backends]:
-    """The backends for one command, closed afterwards."""
-    backends = build_backends(settings)
-    try:
-        yield backends
-    finally:
-        backends.close()
 
 
 def _migrate(settings: Settings) -> None:
@@ -46,7 +36,7 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
 
     password = args.password or os.environ.get("HOSO_ADMIN_PASSWORD") or getpass.getpass("Mật khẩu / password: ")
     _migrate(settings)
-    with _opened(settings) as backends:
+    with opened_backends(settings) as backends:
         with backends.uow() as uow:
             agency_known = uow.agencies.get(args.agency_code) is not None
         if not agency_known:
@@ -67,7 +57,7 @@ def cmd_load_demo(settings: Settings, args: argparse.Namespace) -> int:
     from infra.demo import DEMO_PASSWORD, load_demo
 
     _migrate(settings)
-    with _opened(settings) as backends:
+    with opened_backends(settings) as backends:
         summary = load_demo(backends, with_dossiers=not args.no_dossiers)
     print(f"Dữ liệu mẫu / demo data: {summary.agencies} cơ quan, {summary.procedures} thủ tục, "
           f"{summary.users_created} tài khoản mới, {summary.dossiers_created} hồ sơ mẫu. "
@@ -82,7 +72,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
     items = json.loads(Path(args.file).read_text(encoding="utf-8"))
     _migrate(settings)
-    with _opened(settings) as backends:
+    with opened_backends(settings) as backends:
         if args.command == "import-agencies":
             count = import_agencies(uow=backends.uow(), agencies=[agency_from_dict(a) for a in items])
         else:
@@ -95,7 +85,7 @@ def cmd_export_procedures(settings: Settings, _args: argparse.Namespace) -> int:
     from records.procedures import procedure_to_dict
     from records.services.catalogue import list_procedures
 
-    with _opened(settings) as backends:
+    with opened_backends(settings) as backends:
         items = [procedure_to_dict(p) for p in list_procedures(uow=backends.uow())]
     json.dump(items, sys.stdout, ensure_ascii=False, indent=2)
     print()
@@ -146,7 +136,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_scan_deadlines(settings: Settings, _args: argparse.Namespace) -> int:
     from records.services.alerts import scan_deadlines
 
-    with _opened(settings) as backends:
+    with opened_backends(settings) as backends:
         raised = scan_deadlines(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar)
     print(f"Cảnh báo mới / new alerts: {raised}")
     return 0
@@ -155,7 +145,7 @@ def cmd_scan_deadlines(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_reindex(settings: Settings, _args: argparse.Namespace) -> int:
     from records.services.search import reindex_all
 
-    with _opened(settings) as backends:
+    with opened_backends(settings) as backends:
         count = reindex_all(uow=backends.uow(), index=backends.search)
     print(f"Đã lập chỉ mục lại / reindexed: {count} hồ sơ")
     return 0
@@ -198,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         imp.set_defaults(func=cmd_import)
     sub.add_parser("export-procedures", help="print the procedure catalogue as JSON").set_defaults(
         func=cmd_export_procedures)
+    register_archive_commands(sub)
     return parser
 
 

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from infra.backends import Backends
@@ -19,7 +21,7 @@ from search.tantivy_index import TantivyIndex
 from storage.blobs import LocalBlobStore, S3BlobStore
 from storage.db import make_engine, make_session_factory
 
-__all__ = ["Backends", "build_backends", "build_blob_store", "build_calendar", "build_search_index"]
+__all__ = ["Backends", "build_backends", "build_blob_store", "build_calendar", "build_search_index", "opened_backends"]
 
 
 def build_blob_store(settings: Settings) -> BlobStore:
@@ -61,3 +63,13 @@ def build_backends(settings: Settings) -> Backends:
     if settings.tasks == "inline":
         backends.tasks = InlineTaskQueue(backends)
     return backends
+
+
+@contextmanager
+def opened_backends(settings: Settings) -> Iterator[Backends]:
+    """The backends for one command-line command, closed afterwards."""
+    backends = build_backends(settings)
+    try:
+        yield backends
+    finally:
+        backends.close()

@@ -23,7 +23,27 @@ class AccessKind(StrEnum):
     PUBLIC_LOOKUP = "public_lookup"  # a citizen's lookup with the receipt secret
     AUDIT = "audit"  # someone read this dossier's access log
     # writes (the audit trail; see records.services.access.audited)
+    DOSSIER_RECEIVED = "dossier_received"
+    TRANSITION = "transition"
+    EXTENSION_LETTER = "extension_letter"
+    DOCUMENT_ATTACHED = "document_attached"
+    DOCUMENT_RETRIED = "document_retried"
+    SHARE_GRANTED = "share_granted"
+    SHARE_REVOKED = "share_revoked"
+    INTEGRATION_CREATED = "integration_created"
+    INTEGRATION_REVOKED = "integration_revoked"
+    INTEGRATION_ROTATED = "integration_rotated"
+    WEBHOOK_CHANGED = "webhook_changed"
+    USER_CREATED = "user_created"
+    CATALOGUE_IMPORTED = "catalogue_imported"
+    RECEIPT_REISSUED = "receipt_reissued"
     ARCHIVE_ALERT_ACKNOWLEDGED = "archive_alert_acknowledged"
+
+
+# The kinds that record a read (the rest record writes: the audit trail).
+READ_KINDS = frozenset({AccessKind.VIEW, AccessKind.DOCUMENT, AccessKind.DOWNLOAD, AccessKind.TEXT, AccessKind.PREVIEW,
+                        AccessKind.SNIPPET, AccessKind.LIST, AccessKind.SEARCH, AccessKind.PUBLIC_LOOKUP,
+                        AccessKind.AUDIT})
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO, Protocol, runtime_checkable
@@ -64,6 +65,15 @@ class BlobStore(Protocol):
         """Removes the blob; a missing key is not an error. Safe to repeat."""
         ...
 
+    def destroy(self, key: str) -> None:
+        """Removes the blob beyond recovery (QCVN 12: deletion made unrecoverable): a local file is overwritten before
+        it is unlinked, an object store removes every version. A missing key is not an error. Safe to repeat."""
+        ...
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        """The keys that start with `prefix` (a folder such as "audit/checkpoints/"), in no particular order."""
+        ...
+
     def url(self, key: str, *, expires: timedelta, filename: str | None = None) -> str | None:
         """A time-limited download address (presigned), or None when the store has none (the API streams)."""
         ...
@@ -85,3 +95,11 @@ class ObjectLock(Protocol):
         ...
 
     def retention(self, key: str) -> datetime | None: ...
+
+
+def object_lock_of(store: BlobStore) -> ObjectLock | None:
+    """The store's object lock, when it (or the primary of a replicated store) has one switched on."""
+    for candidate in (store, getattr(store, "primary", None)):
+        if isinstance(candidate, ObjectLock) and getattr(candidate, "object_lock", True):
+            return candidate
+    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -14,6 +14,7 @@ from records.agencies import Agency
 from records.alerts import Alert, AlertKind, DueDossier
 from records.archive_alerts import ArchiveAlert
 from records.attempts import AttemptLimit
+from records.audit import ChainedEntry
 from records.documents import Document, DocumentStatus, PageText
 from records.dossiers import Dossier, DossierEvent, DossierState, ExtensionLetter
 from records.integrations import IntegrationAccount
@@ -207,6 +208,14 @@ class AccessLogRepository(Protocol):
 
     def find(self, wanted: AccessLogFilter) -> tuple[list[AccessEntry], int]:
         """Newest first."""
+        ...
+
+    def chain(self, *, after_id: int = 0, dossier_code: str | None = None) -> Iterator[ChainedEntry]:
+        """The audit chain's entries in order, streamed (constant memory); with `dossier_code` only that dossier's."""
+        ...
+
+    def head(self) -> tuple[int, str]:
+        """The id and hash of the chain's last entry."""
         ...
 
 

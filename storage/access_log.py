@@ -1,24 +1,40 @@
-"""The SQL access log: append-only rows, read newest first."""
+"""The SQL access log, which is also the audit chain: append-only rows, each carrying the SHA-256 of the one before.
+
+Appends take the one-row chain head under a row lock (SQLite: the writer lock every write already holds), give the
+entries the next ids, chain their hashes and move the head, all in the caller's transaction: entries chain in commit
+order and a rolled-back write leaves neither entries nor a moved head behind. Triggers (migration 0006) refuse any
+UPDATE, DELETE or TRUNCATE of the log, for the application's own database role too.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from records.access_log import AccessEntry, AccessKind, AccessLogFilter
+from records.audit import ChainedEntry, chain_hash
 from records.clock import VN_TZ
-from storage.models import AccessLogRow, table_of
+from storage.models import AccessLogRow, AuditHeadRow, table_of
 
 ACCESS_LOG = table_of(AccessLogRow)
+HEAD = table_of(AuditHeadRow)
 _ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
+STREAM_BATCH = 5000
 
 
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), VN_TZ).astimezone(UTC)
+
+
+def _entry(r: Any) -> AccessEntry:
+    return AccessEntry(at=r.at, principal_kind=r.principal_kind, username=r.username, agency_code=r.agency_code,
+                       action=AccessKind(r.action), reason=r.reason, dossier_code=r.dossier_code,
+                       document_id=r.document_id,
+                       share_id=r.share_id, client=r.client, detail=r.detail or {}, id=r.id)
 
 
 class SqlAccessLogRepository:
@@ -26,19 +42,29 @@ class SqlAccessLogRepository:
         self.session = session
 
     def record(self, entries: Sequence[AccessEntry], *, durable: bool = False) -> None:
-        """On PostgreSQL the transaction commits without waiting for its WAL to reach the disk (synchronous_commit
-        off for this transaction only — call it in a transaction of its own, as records.services.access does):
-        the entry is written and ordered like any other, but a crash of the database server itself could lose
-        the last fraction of a second of reads. That wait would otherwise be most of every read's cost."""
+        """Appends entries to the chain. Not `durable` (reads), PostgreSQL commits the transaction without waiting
+        for its WAL to reach the disk (synchronous_commit off for this transaction only — call it in a transaction
+        of its own, as records.services.access does): the entry is written and ordered like any other, but a crash
+        of the database server itself could lose the last fraction of a second of reads. That wait would otherwise
+        be most of every read's cost. Writes' entries (`durable`) commit with the write as usual."""
         if not entries:
             return
         if not durable and self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(_ASYNC_COMMIT)
-        self.session.execute(insert(ACCESS_LOG), [
-                {"at": e.at, "principal_kind": e.principal_kind, "username": e.username, "agency_code": e.agency_code,
-                 "action": e.action.value, "reason": e.reason, "dossier_code": e.dossier_code,
-                 "document_id": e.document_id, "share_id": e.share_id, "client": e.client, "detail": e.detail}
-                for e in entries])
+        head = self.session.execute(select(HEAD.c.last_id, HEAD.c.last_hash).where(HEAD.c.id == 1)
+                                    .with_for_update()).one()
+        last_id, last_hash = int(head.last_id), str(head.last_hash)
+        rows = []
+        for e in entries:
+            last_id += 1
+            entry_hash = chain_hash(last_hash, last_id, e)
+            rows.append({"id": last_id, "at": e.at, "principal_kind": e.principal_kind, "username": e.username,
+                         "agency_code": e.agency_code, "action": str(e.action), "reason": e.reason,
+                         "dossier_code": e.dossier_code, "document_id": e.document_id, "share_id": e.share_id,
+                         "client": e.client, "detail": e.detail, "prev_hash": last_hash, "entry_hash": entry_hash})
+            last_hash = entry_hash
+        self.session.execute(insert(ACCESS_LOG), rows)
+        self.session.execute(update(HEAD).where(HEAD.c.id == 1).values(last_id=last_id, last_hash=last_hash))
 
     def find(self, wanted: AccessLogFilter) -> tuple[list[AccessEntry], int]:
         conditions: list[Any] = []
@@ -58,8 +84,19 @@ class SqlAccessLogRepository:
         rows = self.session.execute(select(ACCESS_LOG).where(*conditions)
                                     .order_by(ACCESS_LOG.c.at.desc(), ACCESS_LOG.c.id.desc())
                                     .limit(wanted.limit).offset(wanted.offset))
-        return [AccessEntry(at=r.at, principal_kind=r.principal_kind, username=r.username,
-                            agency_code=r.agency_code, action=AccessKind(r.action), reason=r.reason,
-                            dossier_code=r.dossier_code, document_id=r.document_id, share_id=r.share_id,
-                            client=r.client, detail=r.detail or {}, id=r.id) for r in rows], int(count)
+        return [_entry(r) for r in rows], int(count)
 
+    def chain(self, *, after_id: int = 0, dossier_code: str | None = None) -> Iterator[ChainedEntry]:
+        """The entries in chain order, streamed in batches (a server-side cursor on PostgreSQL): memory stays flat
+        whatever the length of the log. With `dossier_code`, only that dossier's entries (an excerpt)."""
+        query = select(ACCESS_LOG).where(ACCESS_LOG.c.id > after_id).order_by(ACCESS_LOG.c.id)
+        if dossier_code is not None:
+            query = query.where(ACCESS_LOG.c.dossier_code == dossier_code)
+        result = self.session.execute(query.execution_options(stream_results=True, yield_per=STREAM_BATCH))
+        for r in result:
+            yield ChainedEntry(id=int(r.id), entry=_entry(r), prev_hash=r.prev_hash, entry_hash=r.entry_hash)
+
+    def head(self) -> tuple[int, str]:
+        """The id and hash of the last entry (0 and the genesis hash for an empty log)."""
+        row = self.session.execute(select(HEAD.c.last_id, HEAD.c.last_hash).where(HEAD.c.id == 1)).one()
+        return int(row.last_id), str(row.last_hash)

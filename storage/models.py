@@ -304,6 +304,9 @@ class AccessLogRow(Base):
     share_id: Mapped[str | None] = mapped_column(String(32))
     client: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The audit chain (records.audit): the previous entry's hash and this entry's, over its canonical bytes.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    entry_hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_access_log_dossier", "dossier_code", "at"),
@@ -367,6 +370,16 @@ class AttemptLimitRow(Base):
     window_started_at: Mapped[datetime]
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+
+
+class AuditHeadRow(Base):
+    """The audit chain's head (one row): the last entry's id and hash. Appends lock it, so entries chain in order."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 class ArchiveAlertRow(Base):

@@ -101,10 +101,12 @@ def logged(uow: UnitOfWork, actor: Principal, kind: AccessKind, decision: Decisi
 
 
 def audited(uow: UnitOfWork, actor: Principal, kind: AccessKind, at: datetime, *, dossier_code: str | None = None,
-            document_id: str | None = None, detail: dict[str, Any] | None = None, reason: str = "write") -> None:
+            document_id: str | None = None, share_id: str | None = None, detail: dict[str, Any] | None = None,
+            reason: str = "write") -> None:
     """Appends the audit entry of a write inside the caller's transaction: it commits (durably) with the write or
     not at all. `reason` says on what ground the write was allowed (default: a write the use case checked)."""
     uow.access_log.record([AccessEntry(at=at, principal_kind=actor.kind.value, username=actor.username,
                                        agency_code=actor.agency_code or None, action=kind, reason=reason,
-                                       dossier_code=dossier_code, document_id=document_id, client=actor.client,
+                                       dossier_code=dossier_code, document_id=document_id, share_id=share_id,
+                                       client=actor.client,
                                        detail=detail or {})], durable=True)

@@ -18,7 +18,7 @@ from records.documents import Document, DocumentMetadata, DocumentStatus, PageTe
 from records.errors import Conflict, NotFound
 from records.ports import UnitOfWork
 from records.procedures import DocumentType
-from records.services.access import authorize, logged, require
+from records.services.access import audited, authorize, logged, require
 from records.services.webhooks import announce, deliver_soon
 from records.tasks import TaskQueue
 from records.webhooks import EventType
@@ -80,6 +80,9 @@ def register_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, actor:
                 uow, event_type=EventType.DOCUMENT_ATTACHED, dossier=dossier, at=now,
                 data={"document_id": document.id, "document_type": document.document_type.value,
                       "is_result": is_result, "uploaded_agency_code": actor.agency_code})
+            audited(uow, actor, AccessKind.DOCUMENT_ATTACHED, now, dossier_code=dossier_code, document_id=document.id,
+                    detail={"sha256": document.sha256, "size_bytes": document.size_bytes,
+                            "filename": document.filename, "is_result": is_result})
             uow.commit()
     except Conflict:
         with uow:  # a concurrent upload of the same content won the race: report it as the duplicate
@@ -172,6 +175,8 @@ def retry_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_
         document, _ = permitted_document(uow, actor, document_id, Action.ATTACH, now=clock.now())
         document.move(DocumentStatus.QUEUED, clock.now())
         uow.documents.save(document)
+        audited(uow, actor, AccessKind.DOCUMENT_RETRIED, clock.now(), dossier_code=document.dossier_code,
+                document_id=document.id)
         uow.commit()
     return document
 

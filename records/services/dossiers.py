@@ -21,7 +21,7 @@ from records.dossiers import (
 )
 from records.errors import NotFound, StaleVersion, ValidationFailed
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
-from records.services.access import log_access, logged, require
+from records.services.access import audited, log_access, logged, require
 from records.services.catalogue import operating_agency
 from records.services.webhooks import announce, deliver_soon
 from records.tasks import TaskQueue
@@ -95,6 +95,9 @@ def transition_dossier(
         announced = announce(uow, event_type=EventType.DOSSIER_STATE_CHANGED, dossier=dossier, at=event.at, data={
             "from_state": event.from_state.value if event.from_state else None, "to_state": event.to_state.value,
             "target_agency_code": target_agency_code, "actor_agency_code": actor.agency_code})
+        audited(uow, actor, AccessKind.TRANSITION, event.at, dossier_code=code, detail={
+            "from_state": event.from_state.value if event.from_state else None, "to_state": event.to_state.value,
+            "target_agency_code": target_agency_code, "version": dossier.version, "note": event.note})
         uow.commit()
     deliver_soon(tasks, announced)
     return dossier, event
@@ -170,6 +173,8 @@ def issue_extension_letter(*, uow: UnitOfWork, clock: Clock, actor: Principal, c
         letter = issue_extension(dossier, reason=reason, new_due_at=new_due_at, actor=actor, at=clock.now())
         uow.dossiers.save(dossier, expected_version=version, events=[])
         uow.dossiers.add_extension(code, letter)
+        audited(uow, actor, AccessKind.EXTENSION_LETTER, letter.issued_at, dossier_code=code,
+                detail={"reason": letter.reason, "new_due_at": letter.new_due_at.isoformat()})
         uow.commit()
     return letter
 

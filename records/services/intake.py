@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from records.access import Principal, Role
+from records.access_log import AccessKind
 from records.agencies import Agency, AgencyLevel
 from records.calendar import WorkingCalendar
 from records.clock import Clock, local_date
@@ -19,6 +20,7 @@ from records.identifiers import check_cccd, check_tax_code, format_dossier_code
 from records.ports import Signer, UnitOfWork
 from records.procedures import Procedure
 from records.receipts import RECEIPT_PURPOSE, new_receipt_secret, receipt_message
+from records.services.access import audited
 from records.services.catalogue import require_role
 from records.services.webhooks import announce, deliver_soon
 from records.tasks import TaskQueue
@@ -168,6 +170,10 @@ def receive_dossier(
         announced = sum(announce(uow, event_type=EventType.DOSSIER_RECEIVED, dossier=d, at=at,
                                  data={"state": d.state.value, "channel": d.channel.value})
                         for d in (dossier, *(c for c, _ in children)))
+        for d in (dossier, *(c for c, _ in children)):
+            audited(uow, actor, AccessKind.DOSSIER_RECEIVED, at, dossier_code=d.code,
+                    detail={"procedure_code": d.procedure_code, "agency_code": d.receiving_agency_code,
+                            "parent_code": d.parent_code})
         uow.commit()
     deliver_soon(tasks, announced)
     return Intake(dossier, events, [c for c, _ in children], secret)

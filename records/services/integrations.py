@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from records.access import Principal, PrincipalKind, Role, Scope
+from records.access_log import AccessKind
 from records.clock import Clock
 from records.errors import AuthenticationFailed, NotFound, ValidationFailed
 from records.integrations import (
@@ -17,6 +18,7 @@ from records.integrations import (
     secret_matches,
 )
 from records.ports import UnitOfWork
+from records.services.access import audited
 from records.services.catalogue import operating_agency, require_role
 
 MAX_NAME_LENGTH = 200
@@ -50,6 +52,8 @@ def create_integration(*, uow: UnitOfWork, clock: Clock, actor: Principal, name:
                                      token_digest=digest, created_by=actor.username, created_at=now,
                                      expires_at=expires_at)
         uow.integrations.add(account)
+        audited(uow, actor, AccessKind.INTEGRATION_CREATED, now, detail={
+            "integration_id": account.id, "agency_code": account.agency_code, "scopes": sorted(wanted)})
         uow.commit()
     return IssuedServiceToken(account, token)
 
@@ -88,6 +92,7 @@ def revoke_integration(*, uow: UnitOfWork, clock: Clock, actor: Principal, accou
         if account.revoked_at is None:
             account = replace(account, revoked_at=clock.now(), revoked_by=actor.username)
             uow.integrations.save(account)
+            audited(uow, actor, AccessKind.INTEGRATION_REVOKED, clock.now(), detail={"integration_id": account.id})
             uow.commit()
     return account
 
@@ -103,6 +108,7 @@ def rotate_integration(*, uow: UnitOfWork, clock: Clock, actor: Principal, accou
         _, token, digest = new_token(account.id)
         account = replace(account, token_digest=digest)
         uow.integrations.save(account)
+        audited(uow, actor, AccessKind.INTEGRATION_ROTATED, clock.now(), detail={"integration_id": account.id})
         uow.commit()
     return IssuedServiceToken(account, token)
 

@@ -14,7 +14,7 @@ from records.errors import Conflict, PermissionDenied
 from records.ports import Signer, UnitOfWork
 from records.procedures import Procedure
 from records.receipts import new_receipt_secret
-from records.services.access import dossier_not_found, logged, require
+from records.services.access import audited, dossier_not_found, logged, require
 from records.services.intake import receipt_digest
 
 
@@ -79,6 +79,7 @@ def reissue_receipt(*, uow: UnitOfWork, clock: Clock, signer: Signer, actor: Pri
                              names.get(d.receiving_agency_code, d.receiving_agency_code), d.due_at)
                   for d in uow.dossiers.children(code)]
         uow.dossiers.set_receipt_digest(code, receipt_digest(signer, code, secret))
+        audited(uow, actor, AccessKind.RECEIPT_REISSUED, now, dossier_code=code)
         uow.commit()
     logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code, part="receipt")
     return Receipt(dossier, procedure, names.get(dossier.receiving_agency_code, dossier.receiving_agency_code),

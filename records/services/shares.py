@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from records.access import WORKING_ROLES, Action, Principal, visible_agencies
+from records.access_log import AccessKind
 from records.clock import Clock
 from records.errors import NotFound, PermissionDenied, ValidationFailed
 from records.ports import UnitOfWork
-from records.services.access import authorize, require
+from records.services.access import audited, authorize, require
 from records.services.catalogue import operating_agency
 from records.services.webhooks import announce, deliver_soon
 from records.shares import Share, check_share_terms
@@ -64,6 +65,8 @@ def share_dossier(*, uow: UnitOfWork, clock: Clock, actor: Principal, dossier_co
         uow.shares.add(share)
         announced = announce(uow, event_type=EventType.SHARE_GRANTED, dossier=dossier, at=now,
                              data=_event_data(share), also_agencies={grantee.code})
+        audited(uow, actor, AccessKind.SHARE_GRANTED, now, dossier_code=dossier_code, share_id=share.id,
+                detail=_event_data(share))
         uow.commit()
     deliver_soon(tasks, announced)
     return share
@@ -115,6 +118,8 @@ def revoke_share(*, uow: UnitOfWork, clock: Clock, actor: Principal, share_id: s
             if dossier is not None:
                 announced = announce(uow, event_type=EventType.SHARE_REVOKED, dossier=dossier, at=now,
                                      data=_event_data(share), also_agencies={share.grantee_agency_code})
+            audited(uow, actor, AccessKind.SHARE_REVOKED, now, dossier_code=share.dossier_code, share_id=share.id,
+                    detail={"reason": reason})
             uow.commit()
     deliver_soon(tasks, announced)
     return share

@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from records.access import Action, Principal, PrincipalKind, Role, Scope
+from records.access_log import AccessKind
 from records.clock import Clock
 from records.dossiers import Dossier
 from records.errors import Conflict, NotFound, ValidationFailed
 from records.ports import UnitOfWork, WebhookSender
-from records.services.access import authorize
+from records.services.access import audited, authorize
 from records.services.catalogue import require_role
 from records.tasks import TaskQueue
 from records.webhooks import (
@@ -259,6 +260,8 @@ def create_subscription(*, uow: UnitOfWork, clock: Clock, actor: Principal, name
                                            secret=secret, event_types=wanted, created_by=actor.username,
                                            created_at=clock.now())
         uow.webhooks.add_subscription(subscription)
+        audited(uow, actor, AccessKind.WEBHOOK_CHANGED, subscription.created_at,
+                detail={"subscription_id": subscription.id, "agency_code": agency.code, "url": url, "created": True})
         uow.commit()
     return IssuedSecret(subscription, secret)
 

@@ -3,11 +3,13 @@
 from records.blobs import BlobStore
 from storage.blobs.local import LocalBlobStore
 from storage.blobs.names import attachment_disposition, check_key
+from storage.blobs.replicated import ReplicatedBlobStore
 from storage.blobs.s3 import S3BlobStore
 
-__all__ = ["LocalBlobStore", "S3BlobStore", "attachment_disposition", "check_key"]
+__all__ = ["LocalBlobStore", "ReplicatedBlobStore", "S3BlobStore", "attachment_disposition", "check_key"]
 
 
-def _conforms_to_the_port(local: LocalBlobStore, s3: S3BlobStore) -> tuple[BlobStore, BlobStore]:
-    """Never called: mypy checks here that both stores satisfy `BlobStore`."""
-    return local, s3
+def _conforms_to_the_port(local: LocalBlobStore, s3: S3BlobStore,
+                          replicated: ReplicatedBlobStore) -> tuple[BlobStore, BlobStore, BlobStore]:
+    """Never called: mypy checks here that the stores satisfy `BlobStore`."""
+    return local, s3, replicated

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -83,6 +84,36 @@ class LocalBlobStore:
             return
         path.unlink(missing_ok=True)
         _fsync_directory(path.parent)
+
+    def destroy(self, key: str) -> None:
+        """Overwrites the blob's file in place (zeros, same length, fsynced) before unlinking it, so its bytes do not
+        stay on the disk's blocks behind a removed name. A missing key is not an error. Safe to repeat."""
+        path = self._path(key)
+        try:
+            descriptor = os.open(path, os.O_WRONLY)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return
+        try:
+            remaining = os.fstat(descriptor).st_size
+            zeros = bytes(CHUNK_BYTES)
+            while remaining > 0:
+                remaining -= os.write(descriptor, zeros[:min(remaining, CHUNK_BYTES)])
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        path.unlink(missing_ok=True)
+        _fsync_directory(path.parent)
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        """The keys under `prefix` (a folder-like start of keys), in no particular order; temporary files left by a
+        cut-short `put` are not keys."""
+        base = self.root.joinpath(*[part for part in prefix.split("/") if part])
+        if not base.is_dir():
+            return
+        for directory, _subdirectories, files in os.walk(base):
+            for name in files:
+                if not name.startswith("."):
+                    yield Path(directory, name).relative_to(self.root).as_posix()
 
     def url(self, key: str, *, expires: timedelta, filename: str | None = None) -> str | None:
         """None: local blobs have no address of their own; the API streams them from `open`."""

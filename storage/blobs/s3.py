@@ -7,18 +7,20 @@ import io
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 import certifi
 import urllib3
 from minio import Minio
-from minio.commonconfig import ENABLED, REPLACE, CopySource, Filter
+from minio.commonconfig import ENABLED, GOVERNANCE, REPLACE, CopySource, Filter
+from minio.deleteobjects import DeleteObject
 from minio.error import InvalidResponseError, S3Error, ServerError
 from minio.helpers import DictType, check_bucket_name
 from minio.lifecycleconfig import AbortIncompleteMultipartUpload, Expiration, LifecycleConfig, Rule
+from minio.retention import Retention
 from urllib3.exceptions import HTTPError
 from urllib3.response import BaseHTTPResponse
 
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 PART_BYTES = 16 * 1024 * 1024
 READ_BUFFER_BYTES = 1024 * 1024
 SHA256_HEADER = "x-amz-meta-sha256"
+RETAIN_UNTIL_HEADER = "x-amz-object-lock-retain-until-date"
 # A short connect timeout and two quick retries: a dead store must fail the request (and let the task
 # retry later) within a second or so, not after minio's default five minutes.
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -59,8 +62,9 @@ class S3BlobStore:
     TEMP_PREFIX = ".tmp/"
 
     def __init__(self, endpoint: str, access_key: str, secret_key: str, bucket: str, *, secure: bool,
-                 region: str | None = None) -> None:
+                 region: str | None = None, object_lock: bool = True) -> None:
         check_bucket_name(bucket)  # a bad name is a configuration mistake: say so at start, not at first use
+        self.object_lock = object_lock  # create the bucket with S3 object lock (legal holds, retention)
         self.endpoint = endpoint
         self.bucket = bucket
         http = urllib3.PoolManager(
@@ -127,6 +131,84 @@ class S3BlobStore:
                 if exc.code not in _MISSING_CODES:
                     raise
 
+    def destroy(self, key: str) -> None:
+        """Removes every version of the object (with object lock, a plain delete only hides it behind a delete
+        marker), bypassing an expired-or-governance retention; a legal hold makes S3 refuse, as it should.
+        A missing key is not an error. Safe to repeat."""
+        check_key(key)
+        with _backend_errors():
+            try:
+                versions = [DeleteObject(o.object_name, o.version_id) for o in
+                            self._client.list_objects(self.bucket, prefix=key, include_version=True)
+                            if o.object_name == key]
+            except S3Error as exc:
+                if exc.code in _MISSING_CODES:
+                    return
+                raise
+            if not versions:
+                return
+            errors = list(self._client.remove_objects(self.bucket, versions, bypass_governance_mode=True))
+            if errors:
+                raise RuntimeError(f"S3 refused to remove {key}: {errors[0].code} {errors[0].message}")
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        """The keys under `prefix`, in key order (temporary uploads left out)."""
+        with _backend_errors():
+            try:
+                for item in self._client.list_objects(self.bucket, prefix=prefix or None, recursive=True):
+                    name = item.object_name or ""
+                    if name and not name.startswith(self.TEMP_PREFIX):
+                        yield name
+            except S3Error as exc:
+                if exc.code not in _MISSING_CODES:
+                    raise
+
+    # ObjectLock (records.blobs): the bucket is created with object lock when `object_lock` is set.
+
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        check_key(key)
+        with _backend_errors():
+            if self._stat(key) is None:  # asked first: some servers answer a missing object's hold with a 500
+                raise BlobMissing(detail={"key": key})
+            self._object_errors(key, lambda: (self._client.enable_object_legal_hold if on
+                                              else self._client.disable_object_legal_hold)(self.bucket, key))
+
+    def legal_hold(self, key: str) -> bool:
+        check_key(key)
+        with _backend_errors():
+            return bool(self._object_errors(key, lambda: self._client.is_object_legal_hold_enabled(self.bucket, key)))
+
+    def set_retention(self, key: str, until: datetime) -> None:
+        check_key(key)
+        current = self.retention(key)
+        if current is not None and current >= until:
+            return  # never shortened
+        with _backend_errors():
+            self._object_errors(key, lambda: self._client.set_object_retention(
+                self.bucket, key, Retention(GOVERNANCE, until.astimezone(UTC))))
+
+    def retention(self, key: str) -> datetime | None:
+        """Read from the object's headers (x-amz-object-lock-retain-until-date), which every S3 server sends."""
+        check_key(key)
+        with _backend_errors():
+            try:
+                stat = self._client.stat_object(self.bucket, key)
+            except S3Error as exc:
+                if exc.code in _MISSING_CODES:
+                    raise BlobMissing(detail={"key": key}) from exc
+                raise
+        headers = {name.lower(): value for name, value in (stat.metadata or {}).items()}
+        until = headers.get(RETAIN_UNTIL_HEADER)
+        return datetime.fromisoformat(str(until).replace("Z", "+00:00")).astimezone(UTC) if until else None
+
+    def _object_errors(self, key: str, call: Callable[[], object]) -> object:
+        try:
+            return call()
+        except S3Error as exc:
+            if exc.code in _MISSING_CODES:
+                raise BlobMissing(detail={"key": key}) from exc
+            raise
+
     def url(self, key: str, *, expires: timedelta, filename: str | None = None) -> str:
         """A presigned GET address valid for `expires` (1 second to 7 days, else ValueError); with `filename`,
         the download is an attachment of that name. Nothing checks that the object exists (the address
@@ -182,7 +264,7 @@ class S3BlobStore:
             return
         if not self._client.bucket_exists(self.bucket):
             try:
-                self._client.make_bucket(self.bucket)
+                self._client.make_bucket(self.bucket, object_lock=self.object_lock)
             except S3Error as exc:
                 if exc.code != "BucketAlreadyOwnedByYou":  # another process created it just now
                     raise

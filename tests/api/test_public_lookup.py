@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infra.wiring import Backends
-from records.access_log import AccessEntry, AccessKind, AccessLogFilter
+from records.access_log import READ_KINDS, AccessEntry, AccessKind, AccessLogFilter
 from records.clock import FixedClock
 from records.result_links import sign_result_link
 from tests.api.helpers import intake, move
@@ -34,6 +34,8 @@ def look_up(client: TestClient, code: str, secret: str, **headers: str) -> Any:
 
 
 def access_entries(backends: Backends, **wanted: Any) -> list[AccessEntry]:
+    """The reads recorded (the writes in the same log are left out)."""
+    wanted.setdefault("actions", READ_KINDS)
     with backends.uow() as uow:
         entries, _ = uow.access_log.find(AccessLogFilter(**wanted))
     return entries
