@@ -17,7 +17,10 @@ from api.routes import (
     access_log,
     agencies,
     alerts,
+    archival_files,
+    archive,
     archive_alerts,
+    archive_checks,
     auth,
     documents,
     dossiers,
@@ -42,7 +45,8 @@ API_PREFIX = "/api/v1"
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     for module in (auth, agencies, procedures, dossiers, receipts, documents, shares, access_log, search, alerts,
-                   stats, users, integrations, webhooks, public, archive_alerts):
+                   stats, users, integrations, webhooks, public, archive_alerts, archive, archival_files,
+                   archive_checks):
         router.include_router(module.router)
     return router
 

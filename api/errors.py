@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from records.disposition import ReauthenticationFailed
 from records.errors import (
     AuthenticationFailed,
     Conflict,
@@ -22,6 +23,7 @@ from records.errors import (
     StaleVersion,
     ValidationFailed,
 )
+from records.holds import OnHold
 
 log = logging.getLogger("hoso.api")
 
@@ -47,6 +49,8 @@ class PreconditionRequired(DomainError):
 
 
 STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
+    (OnHold, 423),
+    (ReauthenticationFailed, 403),
     (NotFound, 404),
     (ValidationFailed, 422),
     (InvalidTransition, 409),

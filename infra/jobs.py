@@ -51,3 +51,37 @@ class InlineTaskQueue:
 
     def deliver_webhooks(self) -> None:
         deliver_webhooks_job(self._backends)
+
+
+def archive_upkeep_job(backends: Backends) -> dict[str, int]:
+    """The archive's periodic work: retention clocks of newly closed dossiers (a safety net: transitions start
+    them), deposit reminders, and finishing destructions whose blobs are still pending."""
+    from records.services.archival_files import remind_deposits
+    from records.services.disposition import finish_dispositions
+    from records.services.retention import start_missing_clocks
+
+    return {"clocks_started": start_missing_clocks(uow=backends.uow(), clock=backends.clock),
+            "deposit_reminders": remind_deposits(uow=backends.uow(), clock=backends.clock),
+            "dispositions_finished": finish_dispositions(uow=backends.uow(), blobs=backends.blobs,
+                                                         index=backends.search)}
+
+
+def fixity_job(backends: Backends) -> dict[str, int]:
+    from records.services.fixity import Pace, run_fixity
+
+    run = run_fixity(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock,
+                     pace=Pace(backends.settings.fixity_rate_mb_s),
+                     budget_seconds=backends.settings.fixity_budget_seconds)
+    return {"checked": run.checked, "repaired": len(run.repaired), "damaged": len(run.unrepaired),
+            "finished_pass": int(run.finished_pass)}
+
+
+def audit_job(backends: Backends, *, verify: bool) -> dict[str, int]:
+    """Checkpoints the audit chain's head; with `verify`, recomputes the whole chain first (alert on a break)."""
+    from records.services.audit_chain import checkpoint_audit_chain, verify_audit_chain
+
+    if verify:
+        result = verify_audit_chain(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock)
+        return {"checked": result.checked, "intact": int(result.intact)}
+    checkpoint = checkpoint_audit_chain(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock)
+    return {"checkpoint": checkpoint.entry_id if checkpoint else 0}

@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     # Re-index a dossier after every move (keeps the state filter exact) or only on transfers and uploads.
     index_on_every_move: bool = True
     log_level: str = "INFO"
+    # The archive. A replica blob store (a second directory, or a second bucket on the S3 endpoint) is written on every
+    # put; the fixity check restores damaged blobs from it. Empty: no replica.
+    replica_dir: Path | None = None
+    replica_s3_bucket: str = ""
+    s3_object_lock: bool = True  # create the bucket with S3 object lock (legal holds, retention)
+    fixity_rate_mb_s: float = Field(default=50.0, ge=0)  # 0: as fast as the disk allows
+    fixity_budget_seconds: float = Field(default=600.0, gt=0)  # one scheduled run; the next one continues
 
     @field_validator("national_day_extra")
     @classmethod

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 from infra.backends import Backends
 from infra.jobs import InlineTaskQueue
@@ -18,17 +19,27 @@ from records.blobs import BlobStore
 from records.calendar import WorkingCalendar
 from records.search import SearchIndex
 from search.tantivy_index import TantivyIndex
-from storage.blobs import LocalBlobStore, S3BlobStore
+from storage.blobs import LocalBlobStore, ReplicatedBlobStore, S3BlobStore
 from storage.db import make_engine, make_session_factory
 
 __all__ = ["Backends", "build_backends", "build_blob_store", "build_calendar", "build_search_index", "opened_backends"]
 
 
 def build_blob_store(settings: Settings) -> BlobStore:
+    primary = _store(settings, settings.s3_bucket, settings.data_dir / "blobs")
+    if settings.replica_s3_bucket and settings.s3_endpoint:
+        return ReplicatedBlobStore(primary, _store(settings, settings.replica_s3_bucket, None))
+    if settings.replica_dir is not None:
+        return ReplicatedBlobStore(primary, LocalBlobStore(settings.replica_dir.resolve()))
+    return primary
+
+
+def _store(settings: Settings, bucket: str, directory: Path | None) -> BlobStore:
     if settings.s3_endpoint:
-        return S3BlobStore(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_bucket,
-                           secure=settings.s3_secure, region=settings.s3_region)
-    return LocalBlobStore((settings.data_dir / "blobs").resolve())
+        return S3BlobStore(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, bucket,
+                           secure=settings.s3_secure, region=settings.s3_region, object_lock=settings.s3_object_lock)
+    assert directory is not None
+    return LocalBlobStore(directory.resolve())
 
 
 def build_search_index(settings: Settings) -> SearchIndex:

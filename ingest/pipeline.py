@@ -23,16 +23,23 @@ from PIL import Image
 from ingest.pages import PageImage, PageLimits, inspect_document, iter_page_images, iter_thumbnails
 from ingest.pdf_text import iter_pdf_text
 from ingest.sniff import FileKind, sniff_path
-from records.blobs import BackendUnavailable, BlobStore, derived_key, original_key
+from records.blobs import (
+    SEARCHABLE_PDF,
+    TEXT_JSON,
+    BackendUnavailable,
+    BlobStore,
+    derived_key,
+    original_key,
+    thumbnail_key,
+)
 from records.clock import Clock
 from records.documents import Document, DocumentStatus, PageSource, PageText
 from records.errors import DomainError, NotFound
 from records.ports import UnitOfWork
+from records.services.fixity import register_document_blobs
 from records.tasks import TaskQueue
 
 log = logging.getLogger("hoso.ingest")
-SEARCHABLE_PDF = "searchable.pdf"
-TEXT_JSON = "text.json"
 
 
 @dataclass(frozen=True)
@@ -61,10 +68,6 @@ class PipelineSettings:
     thumbnails: bool = True
 
 
-def thumbnail_key(sha256: str, page_number: int) -> str:
-    return derived_key(sha256, f"page-{page_number:04d}.png")
-
-
 def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: TaskQueue, recognizer: Recognizer,
                      settings: PipelineSettings, document_id: str) -> DocumentStatus:
     """Runs the pipeline for one document and hands its dossier to the index queue.
@@ -79,7 +82,7 @@ def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: 
         with _fetched(blobs, document, settings.workdir) as path:
             kind = sniff_path(path, document.filename).kind
             pages, page_count, pdf = _extract(uow, clock, document, path, kind, recognizer, settings)
-            _store_derivatives(blobs, document, path, kind, pages, pdf, settings)
+            derived = _store_derivatives(blobs, document, path, kind, pages, pdf, settings)
     except (BackendUnavailable, OSError):
         raise  # transient: the task retries, the status stays where it was
     except DomainError as error:
@@ -96,6 +99,7 @@ def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: 
         current.has_searchable_pdf = pdf is not None
         uow.documents.set_pages(document_id, pages)
         uow.documents.save(current)
+        register_document_blobs(uow, current, derived, clock.now())  # the hashes fixity checks against
         uow.commit()
     tasks.index_dossier(document.dossier_code)
     return current.status
@@ -181,13 +185,18 @@ def _with_dpi(page: PageImage) -> tuple[int, Image.Image]:
 
 
 def _store_derivatives(blobs: BlobStore, document: Document, path: Path, kind: FileKind, pages: Sequence[PageText],
-                       pdf: Path | None, settings: PipelineSettings) -> None:
+                       pdf: Path | None, settings: PipelineSettings) -> dict[str, tuple[str, int]]:
+    """Stores the derivatives; returns each one's key with the SHA-256 and size it was written with."""
+    written = []
     if pdf is not None:
         with pdf.open("rb") as stream:
-            blobs.put(derived_key(document.sha256, SEARCHABLE_PDF), stream, content_type="application/pdf")
+            written.append(blobs.put(derived_key(document.sha256, SEARCHABLE_PDF), stream,
+                                     content_type="application/pdf"))
     if settings.thumbnails:
         for thumb in iter_thumbnails(path, kind, limits=settings.limits):
-            blobs.put(thumbnail_key(document.sha256, thumb.number), BytesIO(thumb.png), content_type="image/png")
+            written.append(blobs.put(thumbnail_key(document.sha256, thumb.number), BytesIO(thumb.png),
+                                     content_type="image/png"))
     text = json.dumps({"pages": [{"page": p.page_number, "source": p.source.value, "text": p.text}
                                  for p in pages]}, ensure_ascii=False).encode()
-    blobs.put(derived_key(document.sha256, TEXT_JSON), BytesIO(text), content_type="application/json")
+    written.append(blobs.put(derived_key(document.sha256, TEXT_JSON), BytesIO(text), content_type="application/json"))
+    return {info.key: (info.sha256, info.size) for info in written}

@@ -38,6 +38,19 @@ class AccessKind(StrEnum):
     CATALOGUE_IMPORTED = "catalogue_imported"
     RECEIPT_REISSUED = "receipt_reissued"
     ARCHIVE_ALERT_ACKNOWLEDGED = "archive_alert_acknowledged"
+    HOLD_PLACED = "hold_placed"
+    HOLD_RELEASED = "hold_released"
+    SCHEDULE_CHANGED = "retention_schedule_changed"
+    RETENTION_EXTENDED = "retention_extended"
+    DISPOSITION_PROPOSED = "disposition_proposed"
+    DISPOSITION_APPROVED = "disposition_approved"
+    DISPOSITION_REJECTED = "disposition_rejected"
+    DOSSIER_DESTROYED = "dossier_destroyed"
+    DOSSIER_DEPOSITED = "dossier_deposited"
+    FILE_CHANGED = "archival_file_changed"
+    FIXITY_REPAIRED = "fixity_repaired"
+    BAG_EXPORTED = "bag_exported"
+    BAG_IMPORTED = "bag_imported"
 
 
 # The kinds that record a read (the rest record writes: the audit trail).

@@ -47,6 +47,22 @@ def derived_key(sha256: str, name: str) -> str:
     return f"derived/{sha256[:2]}/{sha256}/{name}"
 
 
+SEARCHABLE_PDF = "searchable.pdf"  # the scan as PDF/A with an invisible text layer
+TEXT_JSON = "text.json"  # the page texts
+
+
+def thumbnail_key(sha256: str, page_number: int) -> str:
+    return derived_key(sha256, f"page-{page_number:04d}.png")
+
+
+def document_blob_keys(sha256: str, page_count: int | None) -> list[str]:
+    """Every blob a document may have: its original, then its derivatives (searchable PDF, page texts, thumbnails).
+    Not all of them exist for every document (a born-digital PDF has no searchable copy)."""
+    keys = [original_key(sha256), derived_key(sha256, SEARCHABLE_PDF), derived_key(sha256, TEXT_JSON)]
+    keys += [thumbnail_key(sha256, n) for n in range(1, (page_count or 0) + 1)]
+    return keys
+
+
 class BlobStore(Protocol):
     def put(self, key: str, stream: BinaryIO, *, sha256: str | None = None,
             content_type: str = "application/octet-stream") -> BlobInfo:

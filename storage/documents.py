@@ -82,6 +82,10 @@ class SqlDocumentRepository:
                                     .order_by(DOCUMENTS.c.uploaded_at, DOCUMENTS.c.id))
         return [_to_domain(r) for r in rows]
 
+    def page(self, *, after_id: str, limit: int) -> list[Document]:
+        rows = self.session.execute(_SELECT.where(DOCUMENTS.c.id > after_id).order_by(DOCUMENTS.c.id).limit(limit))
+        return [_to_domain(r) for r in rows]
+
     def save(self, document: Document) -> None:
         self.session.execute(DOCUMENTS.update().where(DOCUMENTS.c.id == document.id).values(**_values(document)))
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, insert, literal, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -241,6 +241,11 @@ class SqlDossierRepository:
 
     def get_many(self, codes: Sequence[str]) -> list[Dossier]:
         return self._many(DOSSIERS.c.code.in_(list(codes))) if codes else []
+
+    def delete(self, code: str) -> None:
+        """The database's cascades remove what hangs off the dossier (events, letters, participants, alerts, shares,
+        documents and their page texts)."""
+        self.session.execute(delete(DOSSIERS).where(DOSSIERS.c.code == code))
 
     def _many(self, condition: Any) -> list[Dossier]:
         """In the order they were opened (a group's linked dossiers: the catalogue's order)."""

@@ -409,3 +409,168 @@ def table_of(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+class RetentionScheduleRow(Base):
+    __tablename__ = "retention_schedules"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    procedure_code: Mapped[str | None] = mapped_column(ForeignKey("procedures.code"), index=True)
+    field: Mapped[str | None] = mapped_column(String(120), index=True)
+    document_type: Mapped[str | None] = mapped_column(String(30))
+    years: Mapped[int | None] = mapped_column(Integer)
+    legal_minimum_years: Mapped[int | None] = mapped_column(Integer)
+    end_action: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DossierRetentionRow(Base):
+    """A closed dossier's retention. Kept by dossier code (no foreign key): the line outlives a destroyed dossier."""
+
+    __tablename__ = "dossier_retention"
+
+    dossier_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(String(40), index=True)
+    procedure_code: Mapped[str] = mapped_column(String(40), index=True)
+    closed_at: Mapped[datetime]
+    schedule_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    years: Mapped[int | None] = mapped_column(Integer)
+    minimum_years: Mapped[int | None] = mapped_column(Integer)
+    end_action: Mapped[str] = mapped_column(String(20))
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)  # derived, kept for the queue's query
+    extended_due_on: Mapped[date | None] = mapped_column(Date)
+    extension_reason: Mapped[str] = mapped_column(Text, default="")
+    extended_by: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20), index=True)
+
+
+class HoldRow(Base):
+    __tablename__ = "legal_holds"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    placed_by: Mapped[str] = mapped_column(String(64))
+    placed_at: Mapped[datetime]
+    released_by: Mapped[str | None] = mapped_column(String(64))
+    released_at: Mapped[datetime | None]
+    release_reason: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_legal_holds_target", "scope", "target"),)
+
+
+class ArchivalFileRow(Base):
+    """An archival file (hồ sơ lưu trữ) with the metadata of Decree 30/2020 Appendix VI."""
+
+    __tablename__ = "archival_files"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    file_code: Mapped[str] = mapped_column(String(120), unique=True)
+    organ_id: Mapped[str] = mapped_column(String(40), index=True)
+    file_catalog: Mapped[int] = mapped_column(Integer)
+    file_notation: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(Text)
+    maintenance: Mapped[str] = mapped_column(String(60))
+    rights: Mapped[str] = mapped_column(String(60))
+    creator: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str] = mapped_column(Text, default="")
+    procedure_code: Mapped[str | None] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    deposit_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    history: Mapped[list[Any]] = mapped_column(JSON, default=list)  # state changes: who, when, from, to, note
+
+
+class ArchivalFileDossierRow(Base):
+    __tablename__ = "archival_file_dossiers"
+
+    dossier_code: Mapped[str] = mapped_column(String(64), primary_key=True)  # a dossier is in one file at most
+    file_id: Mapped[str] = mapped_column(ForeignKey("archival_files.id", ondelete="CASCADE"), index=True)
+
+
+class ArchivalDocumentRow(Base):
+    """A document's entry in its archival file: DocOrdinal and the document metadata of Decree 30."""
+
+    __tablename__ = "archival_documents"
+
+    document_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    file_id: Mapped[str] = mapped_column(ForeignKey("archival_files.id", ondelete="CASCADE"), index=True)
+    dossier_code: Mapped[str] = mapped_column(String(64), index=True)
+    doc_ordinal: Mapped[int] = mapped_column(Integer)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+
+
+class DispositionRow(Base):
+    """A proposal to destroy (or deposit) a set of due dossiers, and what became of it."""
+
+    __tablename__ = "dispositions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    dossier_codes: Mapped[list[str]] = mapped_column(JSON)
+    agency_code: Mapped[str] = mapped_column(String(40), index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    proposed_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    pending_blobs: Mapped[list[str]] = mapped_column(JSON, default=list)  # still to destroy after the commit
+    package_path: Mapped[str | None] = mapped_column(Text)
+
+
+class TombstoneRow(Base):
+    """What remains of a destroyed dossier or document: metadata, hashes, schedule, who proposed and approved."""
+
+    __tablename__ = "tombstones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # dossier | document
+    dossier_code: Mapped[str] = mapped_column(String(64), index=True)
+    document_id: Mapped[str | None] = mapped_column(String(32))
+    disposition_id: Mapped[str] = mapped_column(String(32), index=True)
+    destroyed_at: Mapped[datetime]
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class BlobRecordRow(Base):
+    """Every stored blob with the SHA-256 recorded when it was written, and its last fixity check."""
+
+    __tablename__ = "blob_records"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    document_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    recorded_at: Mapped[datetime]
+    checked_at: Mapped[datetime | None]
+    last_outcome: Mapped[str | None] = mapped_column(String(20))
+
+
+class FixityCheckRow(Base):
+    __tablename__ = "fixity_checks"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    outcome: Mapped[str] = mapped_column(String(20))  # ok, mismatch, missing, repaired, unrepaired
+    expected_sha256: Mapped[str] = mapped_column(String(64))
+    actual_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class FixityStateRow(Base):
+    """Where the fixity pass stands (one row): it resumes after the last key checked."""
+
+    __tablename__ = "fixity_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cursor: Mapped[str] = mapped_column(String(300), default="")
+    pass_started_at: Mapped[datetime | None]
+    last_full_pass_at: Mapped[datetime | None]

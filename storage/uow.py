@@ -8,10 +8,13 @@ from typing import Self
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.access_log import SqlAccessLogRepository
+from storage.archival_files import SqlArchivalFileRepository
 from storage.archive_alerts import SqlArchiveAlertRepository
 from storage.db import WRITE_INTENT, FairLock, sqlite_write_lock
+from storage.disposition import SqlDispositionRepository
 from storage.documents import SqlDocumentRepository
 from storage.dossiers import SqlDossierRepository
+from storage.fixity import SqlFixityRepository
 from storage.limits import SqlAttemptLimitRepository
 from storage.repositories import (
     SqlAgencyRepository,
@@ -19,6 +22,7 @@ from storage.repositories import (
     SqlProcedureRepository,
     SqlUserRepository,
 )
+from storage.retention import SqlHoldRepository, SqlRetentionRepository
 from storage.sharing import SqlIntegrationRepository, SqlShareRepository
 from storage.webhooks import SqlWebhookRepository
 
@@ -40,6 +44,11 @@ class SqlUnitOfWork:
     webhooks: SqlWebhookRepository
     attempt_limits: SqlAttemptLimitRepository
     archive_alerts: SqlArchiveAlertRepository
+    retention: SqlRetentionRepository
+    holds: SqlHoldRepository
+    archival_files: SqlArchivalFileRepository
+    dispositions: SqlDispositionRepository
+    fixity: SqlFixityRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -69,6 +78,11 @@ class SqlUnitOfWork:
             self.webhooks = SqlWebhookRepository(self._session)
             self.attempt_limits = SqlAttemptLimitRepository(self._session)
             self.archive_alerts = SqlArchiveAlertRepository(self._session)
+            self.retention = SqlRetentionRepository(self._session)
+            self.holds = SqlHoldRepository(self._session)
+            self.archival_files = SqlArchivalFileRepository(self._session)
+            self.dispositions = SqlDispositionRepository(self._session)
+            self.fixity = SqlFixityRepository(self._session)
         self._depth += 1
         return self
 

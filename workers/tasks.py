@@ -7,7 +7,14 @@ import logging
 from celery import Celery
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from infra.jobs import deliver_webhooks_job, index_dossier_job, process_document_job
+from infra.jobs import (
+    archive_upkeep_job,
+    audit_job,
+    deliver_webhooks_job,
+    fixity_job,
+    index_dossier_job,
+    process_document_job,
+)
 from infra.wiring import Backends, build_backends
 from records.blobs import BackendUnavailable
 from records.services.alerts import scan_deadlines
@@ -51,3 +58,22 @@ def register(app: Celery) -> None:
         """Posts the webhook deliveries that are due. Safe to run in several workers and to repeat."""
         report = deliver_webhooks_job(backends_of(app))
         return {"attempted": report.attempted, "delivered": report.delivered, "failed": report.failed}
+
+    @app.task(name="hoso.archive_upkeep", **RETRY)
+    def archive_upkeep_task() -> dict[str, int]:
+        """Retention clocks, deposit reminders, pending destructions. Safe to repeat."""
+        return archive_upkeep_job(backends_of(app))
+
+    @app.task(name="hoso.fixity", **RETRY)
+    def fixity_task() -> dict[str, int]:
+        """Re-reads blobs for a while (rate-limited), continuing the current pass. Safe to repeat."""
+        return fixity_job(backends_of(app))
+
+    @app.task(name="hoso.audit_checkpoint", **RETRY)
+    def audit_checkpoint_task() -> dict[str, int]:
+        return audit_job(backends_of(app), verify=False)
+
+    @app.task(name="hoso.audit_verify", **RETRY)
+    def audit_verify_task() -> dict[str, int]:
+        """Recomputes the audit chain; a break raises an archive alert."""
+        return audit_job(backends_of(app), verify=True)

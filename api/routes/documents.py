@@ -13,7 +13,7 @@ from api.errors import ERROR_RESPONSES
 from api.schemas.documents import DocumentPublic, DocumentsPublic, DocumentStatusPublic, DocumentText, PagePublic
 from ingest.staging import stage_upload
 from records.access_log import AccessKind
-from records.blobs import derived_key, original_key
+from records.blobs import SEARCHABLE_PDF, derived_key, original_key, thumbnail_key
 from records.documents import DocumentMetadata
 from records.errors import Conflict, NotFound
 from records.procedures import DocumentType
@@ -28,7 +28,6 @@ from records.services.documents import (
 
 router = APIRouter(tags=["documents"], responses=ERROR_RESPONSES)
 DOWNLOAD_LINK_LIFETIME = timedelta(minutes=10)
-SEARCHABLE_PDF = "searchable.pdf"
 
 
 @router.post("/dossiers/{code}/documents", response_model=DocumentPublic, status_code=202,
@@ -121,7 +120,7 @@ def read_thumbnail(document_id: str, page_number: int, backends: BackendsDep, uo
     if document.page_count is None or not 1 <= page_number <= document.page_count:
         raise NotFound("Không có trang này.", "No such page.", code="page_not_found",
                        detail={"page_number": page_number, "page_count": document.page_count})
-    with backends.blobs.open(derived_key(document.sha256, f"page-{page_number:04d}.png")) as stream:
+    with backends.blobs.open(thumbnail_key(document.sha256, page_number)) as stream:
         return Response(stream.read(), media_type="image/png")
 
 

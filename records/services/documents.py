@@ -19,6 +19,8 @@ from records.errors import Conflict, NotFound
 from records.ports import UnitOfWork
 from records.procedures import DocumentType
 from records.services.access import audited, authorize, logged, require
+from records.services.fixity import register_document_blobs
+from records.services.holds import ensure_not_held
 from records.services.webhooks import announce, deliver_soon
 from records.tasks import TaskQueue
 from records.webhooks import EventType
@@ -58,6 +60,7 @@ def register_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, actor:
     """
     with uow:
         require(uow, actor, dossier_code, Action.ATTACH, now=clock.now())
+        ensure_not_held(uow, [dossier_code])
         existing = uow.documents.find_by_hash(dossier_code, upload.sha256)
     if existing is not None:
         return Registered(existing, duplicate=True)
@@ -80,6 +83,7 @@ def register_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, actor:
                 uow, event_type=EventType.DOCUMENT_ATTACHED, dossier=dossier, at=now,
                 data={"document_id": document.id, "document_type": document.document_type.value,
                       "is_result": is_result, "uploaded_agency_code": actor.agency_code})
+            register_document_blobs(uow, document, {}, now)
             audited(uow, actor, AccessKind.DOCUMENT_ATTACHED, now, dossier_code=dossier_code, document_id=document.id,
                     detail={"sha256": document.sha256, "size_bytes": document.size_bytes,
                             "filename": document.filename, "is_result": is_result})
@@ -173,6 +177,7 @@ def retry_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_
     with uow:
         uow.begin_write()
         document, _ = permitted_document(uow, actor, document_id, Action.ATTACH, now=clock.now())
+        ensure_not_held(uow, [document.dossier_code])
         document.move(DocumentStatus.QUEUED, clock.now())
         uow.documents.save(document)
         audited(uow, actor, AccessKind.DOCUMENT_RETRIED, clock.now(), dossier_code=document.dossier_code,

@@ -23,6 +23,8 @@ from records.errors import NotFound, StaleVersion, ValidationFailed
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
 from records.services.access import audited, log_access, logged, require
 from records.services.catalogue import operating_agency
+from records.services.holds import ensure_not_held
+from records.services.retention import record_closure
 from records.services.webhooks import announce, deliver_soon
 from records.tasks import TaskQueue
 from records.webhooks import EventType
@@ -71,6 +73,7 @@ def transition_dossier(
         dossier, _ = require(uow, actor, code, Action.CHANGE, now=clock.now(), for_update=True)
         if expected_version is not None and expected_version != dossier.version:
             raise StaleVersion(detail={"current_version": dossier.version, "expected_version": expected_version})
+        ensure_not_held(uow, [code])
         procedure = uow.procedures.get(dossier.procedure_code)
         if procedure is None:
             raise NotFound(code="procedure_not_found", detail={"procedure_code": dossier.procedure_code})
@@ -95,6 +98,7 @@ def transition_dossier(
         announced = announce(uow, event_type=EventType.DOSSIER_STATE_CHANGED, dossier=dossier, at=event.at, data={
             "from_state": event.from_state.value if event.from_state else None, "to_state": event.to_state.value,
             "target_agency_code": target_agency_code, "actor_agency_code": actor.agency_code})
+        record_closure(uow, dossier, event.at)
         audited(uow, actor, AccessKind.TRANSITION, event.at, dossier_code=code, detail={
             "from_state": event.from_state.value if event.from_state else None, "to_state": event.to_state.value,
             "target_agency_code": target_agency_code, "version": dossier.version, "note": event.note})
@@ -169,6 +173,7 @@ def issue_extension_letter(*, uow: UnitOfWork, clock: Clock, actor: Principal, c
         dossier, _ = require(uow, actor, code, Action.CHANGE, now=clock.now(), for_update=True)
         if expected_version is not None and expected_version != dossier.version:
             raise StaleVersion(detail={"current_version": dossier.version, "expected_version": expected_version})
+        ensure_not_held(uow, [code])
         version = dossier.version
         letter = issue_extension(dossier, reason=reason, new_due_at=new_due_at, actor=actor, at=clock.now())
         uow.dossiers.save(dossier, expected_version=version, events=[])

@@ -1,0 +1,269 @@
+"""Archival files (hồ sơ lưu trữ) with their Decree 30 metadata, lists, deposit states and exports (BagIt, Decree 30
+XML), and importing a bag."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
+
+from api.deps import BackendsDep, ClockDep, CurrentUser, UowDep
+from api.errors import ERROR_RESPONSES
+from api.reports.archive_lists import ArchiveList, render_archive_list
+from records.archival_files import ArchivalDocument, FileState, FileSummary
+from records.archive import require_archive_role
+from records.clock import local_date
+from records.services.archival_files import (
+    change_dossiers,
+    create_file,
+    edit_document,
+    file_detail,
+    file_export,
+    gather_files,
+    list_files,
+    move_file,
+)
+
+router = APIRouter(prefix="/archive", tags=["archive"], responses=ERROR_RESPONSES)
+
+
+class FilePublic(BaseModel):
+    file_code: str
+    organ_id: str
+    file_catalog: int
+    file_notation: str
+    title: str
+    maintenance: str
+    rights: str
+    creator: str
+    language: str
+    start_date: date | None
+    end_date: date | None
+    doc_total: int
+    page_total: int
+    description: str
+    state: FileState
+    deposit_due_on: date | None
+    dossier_codes: list[str]
+    history: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, s: FileSummary) -> FilePublic:
+        f = s.file
+        return cls(file_code=f.file_code, organ_id=f.organ_id, file_catalog=f.file_catalog,
+                   file_notation=f.file_notation, title=f.title, maintenance=f.maintenance, rights=f.rights,
+                   creator=f.creator, language=f.language, start_date=s.start_date, end_date=s.end_date,
+                   doc_total=s.doc_total, page_total=s.page_total, description=f.description, state=f.state,
+                   deposit_due_on=f.deposit_due_on, dossier_codes=s.dossier_codes, history=f.history)
+
+
+class FilesPublic(BaseModel):
+    data: list[FilePublic]
+    count: int
+
+
+class DocumentEntryPublic(BaseModel):
+    document_id: str
+    dossier_code: str
+    doc_ordinal: int
+    metadata: dict[str, Any]
+
+
+class FileDetailPublic(FilePublic):
+    documents: list[DocumentEntryPublic]
+
+
+class FileIn(BaseModel):
+    organ_id: str = Field(max_length=40)
+    year: int = Field(ge=1900, le=2200)
+    notation: str = Field(min_length=1, max_length=40)
+    title: str = Field(min_length=1, max_length=1000)
+    maintenance: str = Field(min_length=1, max_length=60)
+    rights: str = Field(default="Hạn chế sử dụng", max_length=60)
+    description: str = Field(default="", max_length=4000)
+    procedure_code: str | None = Field(default=None, max_length=40)
+    dossier_codes: list[str] = Field(default_factory=list, max_length=5000)
+
+
+class GatherIn(BaseModel):
+    agency_code: str = Field(max_length=40)
+    year: int = Field(ge=1900, le=2200)
+
+
+class MembersIn(BaseModel):
+    add: list[str] = Field(default_factory=list, max_length=5000)
+    remove: list[str] = Field(default_factory=list, max_length=5000)
+
+
+class StateIn(BaseModel):
+    state: FileState
+    note: str = Field(default="", max_length=2000)
+
+
+class DocumentMetadataIn(BaseModel):
+    TypeName: str | None = Field(default=None, max_length=200)
+    CodeNumber: str | None = Field(default=None, max_length=40)
+    CodeNotation: str | None = Field(default=None, max_length=100)
+    IssuedDate: date | None = None
+    OrganName: str | None = Field(default=None, max_length=300)
+    Subject: str | None = Field(default=None, max_length=2000)
+    Language: str | None = Field(default=None, max_length=60)
+    PageAmount: int | None = Field(default=None, ge=0, le=1_000_000)
+    SignerPosition: str | None = Field(default=None, max_length=200)
+    SignerFullName: str | None = Field(default=None, max_length=200)
+    Description: str | None = Field(default=None, max_length=4000)
+
+
+def _detail(summary: FileSummary, documents: list[ArchivalDocument]) -> FileDetailPublic:
+    return FileDetailPublic(**FilePublic.of(summary).model_dump(), documents=[
+        DocumentEntryPublic(document_id=d.document_id, dossier_code=d.dossier_code, doc_ordinal=d.doc_ordinal,
+                            metadata=d.metadata) for d in documents])
+
+
+@router.get("/files", response_model=FilesPublic, summary="Hồ sơ lưu trữ",
+            description="Archival files in the reader's archive; `deposit_due_within_days=30` lists the files due "
+                        "for deposit within 30 days (the deposit reminder).")
+def read_files(uow: UowDep, clock: ClockDep, user: CurrentUser,
+               year: Annotated[int | None, Query(ge=1900, le=2200)] = None, state: FileState | None = None,
+               deposit_due_within_days: Annotated[int | None, Query(ge=0, le=3660)] = None,
+               limit: Annotated[int, Query(ge=1, le=500)] = 100,
+               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> FilesPublic:
+    files, count = list_files(uow=uow, actor=user, year=year, state=state,
+                              deposit_due_within_days=deposit_due_within_days, today=local_date(clock.now()),
+                              limit=limit, offset=offset)
+    return FilesPublic(data=[FilePublic.of(f) for f in files], count=count)
+
+
+@router.post("/files", response_model=FilePublic, status_code=201, summary="Lập hồ sơ lưu trữ")
+def create(body: FileIn, uow: UowDep, clock: ClockDep, user: CurrentUser) -> FilePublic:
+    return FilePublic.of(create_file(uow=uow, clock=clock, actor=user, organ_id=body.organ_id, year=body.year,
+                                     notation=body.notation, title=body.title, maintenance=body.maintenance,
+                                     rights=body.rights, description=body.description,
+                                     procedure_code=body.procedure_code, dossier_codes=body.dossier_codes))
+
+
+@router.post("/files/gather", response_model=FilesPublic, summary="Tự động lập hồ sơ lưu trữ theo năm, thủ tục")
+def gather(body: GatherIn, uow: UowDep, clock: ClockDep, user: CurrentUser) -> FilesPublic:
+    files = gather_files(uow=uow, clock=clock, actor=user, agency_code=body.agency_code, year=body.year)
+    return FilesPublic(data=[FilePublic.of(f) for f in files], count=len(files))
+
+
+@router.get("/files/{file_code}", response_model=FileDetailPublic, summary="Một hồ sơ lưu trữ và văn bản của nó")
+def read_file(file_code: str, uow: UowDep, user: CurrentUser) -> FileDetailPublic:
+    summary, documents, _ = file_detail(uow=uow, actor=user, file_code=file_code)
+    return _detail(summary, documents)
+
+
+@router.post("/files/{file_code}/dossiers", response_model=FilePublic, summary="Thêm, bớt hồ sơ trong hồ sơ lưu trữ")
+def members(file_code: str, body: MembersIn, uow: UowDep, clock: ClockDep, user: CurrentUser) -> FilePublic:
+    return FilePublic.of(change_dossiers(uow=uow, clock=clock, actor=user, file_code=file_code, add=body.add,
+                                         remove=body.remove))
+
+
+@router.post("/files/{file_code}/state", response_model=FilePublic, summary="Đóng, nộp lưu hồ sơ lưu trữ")
+def change_state(file_code: str, body: StateIn, uow: UowDep, clock: ClockDep, user: CurrentUser) -> FilePublic:
+    move_file(uow=uow, clock=clock, actor=user, file_code=file_code, to=body.state, note=body.note)
+    summary, _, _ = file_detail(uow=uow, actor=user, file_code=file_code)
+    return FilePublic.of(summary)
+
+
+@router.patch("/files/{file_code}/documents/{document_id}", response_model=DocumentEntryPublic,
+              summary="Sửa thông tin văn bản (Nghị định 30)")
+def edit(file_code: str, document_id: str, body: DocumentMetadataIn, uow: UowDep, clock: ClockDep,
+         user: CurrentUser) -> DocumentEntryPublic:
+    values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in body.model_dump(exclude_none=True).items()}
+    entry = edit_document(uow=uow, clock=clock, actor=user, file_code=file_code, document_id=document_id,
+                          values=values)
+    return DocumentEntryPublic(document_id=entry.document_id, dossier_code=entry.dossier_code,
+                               doc_ordinal=entry.doc_ordinal, metadata=entry.metadata)
+
+
+@router.get("/files/{file_code}/metadata.xml", summary="Thông tin hồ sơ theo Nghị định 30 (XML)",
+            response_class=Response, responses={200: {"content": {"application/xml": {}}}})
+def file_metadata_xml(file_code: str, uow: UowDep, user: CurrentUser) -> Response:
+    require_archive_role(user)
+    _, xml = file_export(uow=uow, actor=user, file_code=file_code)
+    return Response(xml, media_type="application/xml")
+
+
+@router.get("/files/{file_code}/documents.pdf", summary="Mục lục văn bản trong hồ sơ (PDF)", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+def documents_list(file_code: str, uow: UowDep, user: CurrentUser) -> Response:
+    summary, _, meta = file_detail(uow=uow, actor=user, file_code=file_code)
+    rows = [[str(d.doc_ordinal), f"{d.code_number}/{d.code_notation}".strip("/"),
+             d.issued_date.strftime("%d/%m/%Y") if d.issued_date else "", d.organ_name, d.subject,
+             str(d.page_amount or ""), d.type_name] for d in meta.documents]
+    paper = ArchiveList(agency_name=summary.file.creator, title="MỤC LỤC VĂN BẢN TRONG HỒ SƠ",
+                        intro=[f"Mã hồ sơ: {summary.file.file_code}", summary.file.title,
+                               f"Thời hạn bảo quản: {summary.file.maintenance}"],
+                        columns=[("STT", 1), ("Số, ký hiệu", 3), ("Ngày", 2), ("Tác giả", 4), ("Trích yếu", 9),
+                                 ("Tờ số", 1.4), ("Ghi chú", 3)], rows=rows)
+    return Response(render_archive_list(paper), media_type="application/pdf")
+
+
+@router.get("/files.pdf", summary="Mục lục hồ sơ (PDF)", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+def files_list(uow: UowDep, clock: ClockDep, user: CurrentUser,
+               year: Annotated[int | None, Query(ge=1900, le=2200)] = None) -> Response:
+    files, _ = list_files(uow=uow, actor=user, year=year, today=local_date(clock.now()), limit=500)
+    rows = [[str(n), s.file.file_code, s.file.title,
+             f"{s.start_date.strftime('%d/%m/%Y') if s.start_date else ''} – "
+             f"{s.end_date.strftime('%d/%m/%Y') if s.end_date else ''}",
+             s.file.maintenance, str(s.doc_total), str(s.page_total), s.file.state.value]
+            for n, s in enumerate(files, start=1)]
+    paper = ArchiveList(agency_name=files[0].file.creator if files else "", title="MỤC LỤC HỒ SƠ",
+                        intro=[f"Năm {year}"] if year else [],
+                        columns=[("STT", 1), ("Số, ký hiệu hồ sơ", 5), ("Tiêu đề hồ sơ", 9),
+                                 ("Thời gian bắt đầu – kết thúc", 4), ("Thời hạn bảo quản", 2.5),
+                                 ("Số văn bản", 1.6), ("Số tờ", 1.4), ("Trạng thái", 2.5)], rows=rows)
+    return Response(render_archive_list(paper), media_type="application/pdf")
+
+
+@router.post("/exports/{code}", summary="Xuất gói BagIt (hồ sơ hoặc hồ sơ lưu trữ)", response_class=FileResponse,
+             responses={200: {"content": {"application/zip": {}}}})
+def export(code: str, backends: BackendsDep, user: CurrentUser) -> FileResponse:
+    from infra.bags import export_bag
+    from storage.bags import zip_bag
+
+    require_archive_role(user)
+    scratch = Path(tempfile.mkdtemp(prefix="export-", dir=_work(backends)))
+    bag = export_bag(backends, code, scratch / code, actor=user)
+    archive = zip_bag(bag, scratch / f"{code}.zip")
+    return FileResponse(archive, media_type="application/zip", filename=f"{code}.bag.zip",
+                        background=BackgroundTask(shutil.rmtree, scratch, ignore_errors=True))
+
+
+class ImportedPublic(BaseModel):
+    dossier_codes: list[str]
+
+
+@router.post("/imports", response_model=ImportedPublic, status_code=201, summary="Nhập gói BagIt",
+             description="A zipped BagIt bag exported by hoso. Refused whole when any checksum is wrong, a file is "
+                         "missing, a path leaves the bag, or it names an unknown agency or procedure.")
+def import_package(file: UploadFile, backends: BackendsDep, user: CurrentUser) -> ImportedPublic:
+    from infra.bags import import_bag
+    from storage.bags import unzip_bag
+
+    require_archive_role(user)
+    scratch = Path(tempfile.mkdtemp(prefix="import-", dir=_work(backends)))
+    try:
+        upload = scratch / "upload.zip"
+        with upload.open("wb") as target:
+            shutil.copyfileobj(file.file, target, 1024 * 1024)
+        root = unzip_bag(upload, scratch / "bag")
+        return ImportedPublic(dossier_codes=import_bag(backends, root, actor=user))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _work(backends: BackendsDep) -> Path:
+    directory = (backends.settings.data_dir / "work").resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory

@@ -1,0 +1,74 @@
+"""Fixity: every stored blob is re-read now and then and its SHA-256 compared with the one recorded when it was
+written (originals at upload, derivatives when the worker made them). A damaged or missing blob is restored from the
+replica when one is configured (QCVN 12:2026/BCA: automatic recovery of damaged documents)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    MISMATCH = "mismatch"  # found damaged, no replica to restore from
+    MISSING = "missing"  # gone, no replica to restore from
+    REPAIRED = "repaired"  # found damaged or missing, restored from the replica and verified
+    UNREPAIRED = "unrepaired"  # damaged or missing, and the replica had no good copy either
+
+
+DAMAGED = frozenset({Outcome.MISMATCH, Outcome.MISSING, Outcome.UNREPAIRED})
+
+
+@dataclass(frozen=True)
+class BlobRecord:
+    key: str
+    sha256: str
+    size: int
+    document_id: str | None
+    recorded_at: datetime
+    checked_at: datetime | None = None
+    last_outcome: Outcome | None = None
+
+
+@dataclass(frozen=True)
+class FixityCheck:
+    key: str
+    at: datetime
+    outcome: Outcome
+    expected_sha256: str
+    actual_sha256: str | None
+
+
+@dataclass
+class FixityState:
+    cursor: str = ""  # the last key checked in the current pass ("" = at the start)
+    pass_started_at: datetime | None = None
+    last_full_pass_at: datetime | None = None
+
+
+@dataclass
+class FixityRun:
+    checked: int = 0
+    bytes_read: int = 0
+    seconds: float = 0.0
+    registered: int = 0
+    finished_pass: bool = False
+    problems: list[FixityCheck] = field(default_factory=list)
+
+    @property
+    def unrepaired(self) -> list[FixityCheck]:
+        return [p for p in self.problems if p.outcome in DAMAGED]
+
+    @property
+    def repaired(self) -> list[FixityCheck]:
+        return [p for p in self.problems if p.outcome is Outcome.REPAIRED]
+
+
+@dataclass(frozen=True)
+class FixityReport:
+    blobs: int
+    checked_this_pass: int
+    state: FixityState
+    recent_problems: list[FixityCheck]
+    damaged_now: int

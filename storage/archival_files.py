@@ -1,0 +1,105 @@
+"""SQL repository for archival files, their dossiers and their documents' Decree 30 metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from records.archival_files import ArchivalDocument, ArchivalFile, FileState
+from storage.models import ArchivalDocumentRow, ArchivalFileDossierRow, ArchivalFileRow, table_of
+
+FILES = table_of(ArchivalFileRow)
+MEMBERS = table_of(ArchivalFileDossierRow)
+DOCUMENTS = table_of(ArchivalDocumentRow)
+
+
+def _file(r: Any) -> ArchivalFile:
+    return ArchivalFile(id=r.id, organ_id=r.organ_id, file_catalog=r.file_catalog, file_notation=r.file_notation,
+                        title=r.title, maintenance=r.maintenance, rights=r.rights, creator=r.creator,
+                        language=r.language, description=r.description or "", procedure_code=r.procedure_code,
+                        state=FileState(r.state), deposit_due_on=r.deposit_due_on, created_by=r.created_by,
+                        created_at=r.created_at, history=list(r.history or []))
+
+
+class SqlArchivalFileRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _values(self, file: ArchivalFile) -> dict[str, Any]:
+        return {"file_code": file.file_code, "organ_id": file.organ_id, "file_catalog": file.file_catalog,
+                "file_notation": file.file_notation, "title": file.title, "maintenance": file.maintenance,
+                "rights": file.rights, "creator": file.creator, "language": file.language,
+                "description": file.description, "procedure_code": file.procedure_code, "state": file.state.value,
+                "deposit_due_on": file.deposit_due_on, "created_by": file.created_by, "created_at": file.created_at,
+                "history": file.history}
+
+    def add(self, file: ArchivalFile) -> None:
+        self.session.execute(insert(FILES).values(id=file.id, **self._values(file)))
+
+    def save(self, file: ArchivalFile) -> None:
+        self.session.execute(update(FILES).where(FILES.c.id == file.id).values(**self._values(file)))
+
+    def get(self, file_code: str, *, for_update: bool = False) -> ArchivalFile | None:
+        query = select(FILES).where(FILES.c.file_code == file_code)
+        row = self.session.execute(query.with_for_update() if for_update else query).first()
+        return None if row is None else _file(row)
+
+    def find(self, *, agencies: frozenset[str] | None, year: int | None = None, state: FileState | None = None,
+             deposit_due_by: Any = None, limit: int = 100, offset: int = 0) -> tuple[list[ArchivalFile], int]:
+        conditions: list[Any] = []
+        if agencies is not None:
+            conditions.append(FILES.c.organ_id.in_(sorted(agencies)))
+        if year is not None:
+            conditions.append(FILES.c.file_catalog == year)
+        if state is not None:
+            conditions.append(FILES.c.state == state.value)
+        if deposit_due_by is not None:
+            conditions += [FILES.c.deposit_due_on.is_not(None), FILES.c.deposit_due_on <= deposit_due_by,
+                           FILES.c.state.in_([FileState.OPEN.value, FileState.CLOSED.value])]
+        count = self.session.scalar(select(func.count()).select_from(FILES).where(*conditions)) or 0
+        rows = self.session.execute(select(FILES).where(*conditions)
+                                    .order_by(FILES.c.file_catalog, FILES.c.organ_id, FILES.c.file_notation)
+                                    .limit(limit).offset(offset))
+        return [_file(r) for r in rows], int(count)
+
+    def file_code_of(self, dossier_code: str) -> str | None:
+        return self.session.scalar(select(FILES.c.file_code).join(MEMBERS, MEMBERS.c.file_id == FILES.c.id)
+                                   .where(MEMBERS.c.dossier_code == dossier_code))
+
+    def dossier_codes_in(self, file_id: str) -> list[str]:
+        return list(self.session.scalars(select(MEMBERS.c.dossier_code).where(MEMBERS.c.file_id == file_id)
+                                          .order_by(MEMBERS.c.dossier_code)))
+
+    def add_dossier(self, file_id: str, dossier_code: str) -> None:
+        self.session.execute(insert(MEMBERS).values(file_id=file_id, dossier_code=dossier_code))
+
+    def remove_dossier(self, file_id: str, dossier_code: str) -> None:
+        self.session.execute(delete(MEMBERS).where(MEMBERS.c.file_id == file_id,
+                                                   MEMBERS.c.dossier_code == dossier_code))
+        self.session.execute(delete(DOCUMENTS).where(DOCUMENTS.c.file_id == file_id,
+                                                     DOCUMENTS.c.dossier_code == dossier_code))
+
+    def documents(self, file_id: str) -> list[ArchivalDocument]:
+        rows = self.session.execute(select(DOCUMENTS).where(DOCUMENTS.c.file_id == file_id)
+                                    .order_by(DOCUMENTS.c.doc_ordinal))
+        return [ArchivalDocument(r.document_id, r.dossier_code, r.doc_ordinal, dict(r.metadata or {})) for r in rows]
+
+    def set_documents(self, file_id: str, documents: Sequence[ArchivalDocument]) -> None:
+        """Replaces the file's document list (ordinals renumbered by the caller)."""
+        self.session.execute(delete(DOCUMENTS).where(DOCUMENTS.c.file_id == file_id))
+        if documents:
+            self.session.execute(insert(DOCUMENTS), [
+                {"document_id": d.document_id, "file_id": file_id, "dossier_code": d.dossier_code,
+                 "doc_ordinal": d.doc_ordinal, "metadata": d.metadata} for d in documents])
+
+    def update_document(self, document: ArchivalDocument) -> None:
+        self.session.execute(update(DOCUMENTS).where(DOCUMENTS.c.document_id == document.document_id)
+                             .values(metadata=document.metadata))
+
+    def forget_dossier(self, dossier_code: str) -> None:
+        """A destroyed dossier leaves its file (the file's list keeps nothing of it)."""
+        self.session.execute(delete(DOCUMENTS).where(DOCUMENTS.c.dossier_code == dossier_code))
+        self.session.execute(delete(MEMBERS).where(MEMBERS.c.dossier_code == dossier_code))
