@@ -21,7 +21,7 @@ from records.archive import archive_agencies, require_archive_role
 from records.archive_alerts import ArchiveAlert
 from records.clock import Clock, local_date
 from records.decree30 import FileMetadata, file_xml
-from records.errors import Conflict, NotFound, ValidationFailed
+from records.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
 from records.retention import CLOSED_STATES
 from records.services.access import audited, dossier_not_found
@@ -96,8 +96,8 @@ def create_file(*, uow: UnitOfWork, clock: Clock, actor: Principal, organ_id: st
         scope = archive_agencies(actor, uow.agencies.list())
         agency = uow.agencies.get(organ_id)
         if agency is None or (scope is not None and organ_id not in scope):
-            raise ValidationFailed("Cơ quan không thuộc phạm vi lưu trữ của bạn.", "The agency is not in your archive.",
-                                   code="unknown_agency", detail={"agency_code": organ_id})
+            raise PermissionDenied("Cơ quan không thuộc phạm vi lưu trữ của bạn.", "The agency is not in your archive.",
+                                   code="outside_archive_scope", detail={"agency_code": organ_id})
         file = ArchivalFile(id=uuid.uuid4().hex, organ_id=organ_id, file_catalog=year, file_notation=notation.strip(),
                             title=title.strip(), maintenance=maintenance, rights=rights, creator=agency.name,
                             description=description, procedure_code=procedure_code, created_by=actor.username,
@@ -125,8 +125,8 @@ def gather_files(*, uow: UnitOfWork, clock: Clock, actor: Principal, agency_code
         scope = archive_agencies(actor, uow.agencies.list())
         agency = uow.agencies.get(agency_code)
         if agency is None or (scope is not None and agency_code not in scope):
-            raise ValidationFailed("Cơ quan không thuộc phạm vi lưu trữ của bạn.", "The agency is not in your archive.",
-                                   code="unknown_agency", detail={"agency_code": agency_code})
+            raise PermissionDenied("Cơ quan không thuộc phạm vi lưu trữ của bạn.", "The agency is not in your archive.",
+                                   code="outside_archive_scope", detail={"agency_code": agency_code})
         found, _ = uow.dossiers.find(DossierQuery(DossierFilters(agency_code=agency_code, states=CLOSED_STATES,
                                                                  limit=100_000), visible_agencies=None, now=now))
         touched: dict[str, ArchivalFile] = {}

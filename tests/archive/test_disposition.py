@@ -53,7 +53,10 @@ def test_due_held_released_proposed_approved_destroyed(client: TestClient, auth:
     code, paper = closed_birth_registration(client, auth, clock, closed_on=six_years_ago, word="zxqvkhaisinh")
     assert code not in due_codes(client, archivist)  # the catalogue keeps birth registrations for good
 
-    schedule = client.post(f"{ARCHIVE}/schedules", headers=archivist, json={
+    refused = client.post(f"{ARCHIVE}/schedules", headers=archivist, json={
+        "procedure_code": BIRTH_REGISTRATION, "years": 5, "end_action": "destroy"})
+    assert (refused.status_code, refused.json()["code"]) == (403, "schedule_editor_required")  # a ward's archivist
+    schedule = client.post(f"{ARCHIVE}/schedules", headers=second, json={
         "procedure_code": BIRTH_REGISTRATION, "years": 5, "legal_minimum_years": 5, "end_action": "destroy",
         "note": "Bảng thời hạn bảo quản (thử)"})
     assert schedule.status_code == 201, schedule.text
