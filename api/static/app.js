@@ -18,6 +18,7 @@ import { renderAccessLog } from "./views/access_log.js";
 import { renderIntegrations } from "./views/integrations.js";
 import { renderWebhooks } from "./views/webhooks.js";
 import { renderDelivery, renderWebhook } from "./views/webhook_deliveries.js";
+import { renderArchive } from "./views/archive.js";
 
 const header = document.getElementById("app-header");
 const main = document.getElementById("main");
@@ -49,6 +50,7 @@ const ROUTES = [
   { pattern: /^\/access-log$/, nav: "access-log", render: (ctx) => renderAccessLog(ctx) },
   { pattern: /^\/integrations$/, nav: "integrations", render: (ctx) => renderIntegrations(ctx) },
   { pattern: /^\/webhooks$/, nav: "webhooks", render: (ctx) => renderWebhooks(ctx) },
+  { pattern: /^\/archive$/, nav: "archive", render: (ctx) => renderArchive(ctx) },
   { pattern: /^\/webhooks\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderWebhook(ctx) },
   { pattern: /^\/webhooks\/([^/]+)\/deliveries\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderDelivery(ctx) },
 ];
@@ -64,6 +66,7 @@ const navItems = () => [
   ["access-log", "#/access-log", t("nav.access_log"), (me) => api.hasRole(me, "auditor", "admin")],
   ["integrations", "#/integrations", t("nav.integrations"), (me) => api.hasRole(me, "admin", "leader")],
   ["webhooks", "#/webhooks", t("nav.webhooks"), (me) => api.hasRole(me, "admin")],
+  ["archive", "#/archive", t("nav.archive"), (me) => api.hasRole(me, "archivist", "leader", "auditor", "admin")],
 ];
 
 function parseHash() {
