@@ -63,6 +63,8 @@ def cmd_fixity_run(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Đã kiểm tra / checked: {run.checked} tệp, {run.bytes_read / 1024 / 1024:.1f} MB "
           f"trong / in {run.seconds:.1f} s; "
           f"{'hết một lượt / pass complete' if run.finished_pass else 'sẽ tiếp tục / will continue'}")
+    if run.registered:
+        print(f"  ghi nhận lần đầu / registered on first sight: {run.registered} tệp")
     for check in run.repaired:
         print(f"  đã khôi phục / repaired: {check.key}")
     for check in run.unrepaired:
@@ -76,15 +78,18 @@ def cmd_fixity_report(settings: Settings, args: argparse.Namespace) -> int:
     with opened_backends(settings) as backends:
         report = fixity_report(uow=backends.uow())
     last = report.state.last_full_pass_at.isoformat() if report.state.last_full_pass_at else "chưa có / never"
-    data = {"blobs": report.blobs, "checked_this_pass": report.checked_this_pass, "last_full_pass_at": last,
-            "damaged_now": report.damaged_now,
+    started = report.state.pass_started_at.isoformat() if report.state.pass_started_at else None
+    data = {"blobs": report.blobs, "checked_this_pass": report.checked_this_pass, "pass_started_at": started,
+            "last_full_pass_at": last, "damaged_now": report.damaged_now, "repairs": report.repairs,
+            "failures": report.failures,
             "recent_problems": [{"key": p.key, "at": p.at.isoformat(), "outcome": p.outcome.value}
                                 for p in report.recent_problems]}
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
     else:
         print(f"Tệp được theo dõi / blobs: {report.blobs}; lượt này đã kiểm / this pass: {report.checked_this_pass}; "
-              f"lượt đầy đủ gần nhất / last full pass: {last}; đang hỏng / damaged now: {report.damaged_now}")
+              f"lượt đầy đủ gần nhất / last full pass: {last}; đang hỏng / damaged now: {report.damaged_now}; "
+              f"đã tự khôi phục / repairs: {report.repairs}; lỗi chưa khôi phục / failures: {report.failures}")
         for p in report.recent_problems:
             print(f"  {p.at.isoformat()} {p.outcome.value:10} {p.key}")
     return 1 if report.damaged_now else 0

@@ -20,6 +20,33 @@ class Outcome(StrEnum):
 DAMAGED = frozenset({Outcome.MISMATCH, Outcome.MISSING, Outcome.UNREPAIRED})
 
 
+class BlobKind(StrEnum):
+    """What a stored blob is, read from its key (records.blobs decides the keys)."""
+
+    ORIGINAL = "original"
+    SEARCHABLE_PDF = "searchable_pdf"
+    TEXT = "text"
+    THUMBNAIL = "thumbnail"
+    AUDIT_CHECKPOINT = "audit_checkpoint"
+    OTHER = "other"
+
+
+def blob_kind(key: str) -> BlobKind:
+    if key.startswith("originals/"):
+        return BlobKind.ORIGINAL
+    if key.startswith("derived/"):
+        name = key.rsplit("/", 1)[-1]
+        if name == "searchable.pdf":
+            return BlobKind.SEARCHABLE_PDF
+        if name == "text.json":
+            return BlobKind.TEXT
+        if name.startswith("page-") and name.endswith(".png"):
+            return BlobKind.THUMBNAIL
+    if key.startswith("audit/"):
+        return BlobKind.AUDIT_CHECKPOINT
+    return BlobKind.OTHER
+
+
 @dataclass(frozen=True)
 class BlobRecord:
     key: str
@@ -29,6 +56,11 @@ class BlobRecord:
     recorded_at: datetime
     checked_at: datetime | None = None
     last_outcome: Outcome | None = None
+    dossier_code: str | None = None  # the dossier the blob was written for (None: not a document's blob)
+
+    @property
+    def kind(self) -> BlobKind:
+        return blob_kind(self.key)
 
 
 @dataclass(frozen=True)
@@ -66,9 +98,20 @@ class FixityRun:
 
 
 @dataclass(frozen=True)
+class FixityCounts:
+    blobs: int  # registered
+    checked_this_pass: int  # at or before the pass's cursor
+    damaged_now: int  # whose last check found damage that is not repaired
+    repairs: int  # checks that restored a blob from the replica, ever
+    failures: int  # checks that found damage they could not repair, ever
+
+
+@dataclass(frozen=True)
 class FixityReport:
     blobs: int
     checked_this_pass: int
     state: FixityState
     recent_problems: list[FixityCheck]
     damaged_now: int
+    repairs: int = 0
+    failures: int = 0

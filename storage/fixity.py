@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from records.fixity import DAMAGED, BlobRecord, FixityCheck, FixityState, Outcome
+from records.fixity import DAMAGED, BlobRecord, FixityCheck, FixityCounts, FixityState, Outcome
 from storage.models import BlobRecordRow, FixityCheckRow, FixityStateRow, table_of
 
 RECORDS = table_of(BlobRecordRow)
@@ -20,7 +20,7 @@ STATE = table_of(FixityStateRow)
 def _record(r: Any) -> BlobRecord:
     return BlobRecord(key=r.key, sha256=r.sha256, size=int(r.size), document_id=r.document_id,
                       recorded_at=r.recorded_at, checked_at=r.checked_at,
-                      last_outcome=Outcome(r.last_outcome) if r.last_outcome else None)
+                      last_outcome=Outcome(r.last_outcome) if r.last_outcome else None, dossier_code=r.dossier_code)
 
 
 class SqlFixityRepository:
@@ -37,7 +37,8 @@ class SqlFixityRepository:
         if fresh:
             self.session.execute(insert(RECORDS), [
                 {"key": r.key, "sha256": r.sha256, "size": r.size, "document_id": r.document_id,
-                 "recorded_at": r.recorded_at, "checked_at": None, "last_outcome": None} for r in fresh.values()])
+                 "dossier_code": r.dossier_code, "kind": r.kind.value, "recorded_at": r.recorded_at,
+                 "checked_at": None, "last_outcome": None} for r in fresh.values()])
 
     def known(self, keys: Sequence[str]) -> set[str]:
         return set(self.session.scalars(select(RECORDS.c.key).where(RECORDS.c.key.in_(list(keys))))) if keys else set()
@@ -67,17 +68,37 @@ class SqlFixityRepository:
         self.session.execute(update(STATE).where(STATE.c.id == 1).values(
             cursor=state.cursor, pass_started_at=state.pass_started_at, last_full_pass_at=state.last_full_pass_at))
 
-    def counts(self, cursor: str) -> tuple[int, int, int]:
-        """(blobs registered, those at or before the cursor, those whose last check found damage)."""
+    def counts(self, cursor: str) -> FixityCounts:
         total = self.session.scalar(select(func.count()).select_from(RECORDS)) or 0
         done = self.session.scalar(select(func.count()).select_from(RECORDS).where(RECORDS.c.key <= cursor)) or 0
         damaged = self.session.scalar(select(func.count()).select_from(RECORDS).where(
             RECORDS.c.last_outcome.in_(sorted(o.value for o in DAMAGED)))) or 0
-        return int(total), int(done) if cursor else 0, int(damaged)
+        by_outcome: dict[str, int] = dict(self.session.execute(
+            select(CHECKS.c.outcome, func.count()).where(CHECKS.c.outcome != Outcome.OK.value)
+            .group_by(CHECKS.c.outcome)).tuples().all())
+        return FixityCounts(blobs=int(total), checked_this_pass=int(done) if cursor else 0, damaged_now=int(damaged),
+                            repairs=int(by_outcome.get(Outcome.REPAIRED.value, 0)),
+                            failures=sum(by_outcome.values()) - by_outcome.get(Outcome.REPAIRED.value, 0))
 
     def problems(self, *, since: datetime | None = None, limit: int = 50) -> list[FixityCheck]:
-        conditions: list[Any] = [CHECKS.c.outcome != Outcome.OK.value]
+        return self.checks(outcomes=[o for o in Outcome if o is not Outcome.OK], since=since, limit=limit)[0]
+
+    def checks(self, *, outcomes: Sequence[Outcome] | None = None, key: str | None = None,
+               since: datetime | None = None, limit: int = 50, offset: int = 0) -> tuple[list[FixityCheck], int]:
+        """Recorded checks, newest first, and how many match in all."""
+        conditions: list[Any] = []
+        if outcomes is not None:
+            conditions.append(CHECKS.c.outcome.in_(sorted(o.value for o in outcomes)))
+        if key is not None:
+            conditions.append(CHECKS.c.key == key)
         if since is not None:
             conditions.append(CHECKS.c.at >= since)
-        rows = self.session.execute(select(CHECKS).where(*conditions).order_by(CHECKS.c.id.desc()).limit(limit))
-        return [FixityCheck(r.key, r.at, Outcome(r.outcome), r.expected_sha256, r.actual_sha256) for r in rows]
+        total = self.session.scalar(select(func.count()).select_from(CHECKS).where(*conditions)) or 0
+        rows = self.session.execute(select(CHECKS).where(*conditions).order_by(CHECKS.c.id.desc())
+                                    .limit(limit).offset(offset))
+        return [FixityCheck(r.key, r.at, Outcome(r.outcome), r.expected_sha256, r.actual_sha256) for r in rows], \
+            int(total)
+
+    def get(self, key: str) -> BlobRecord | None:
+        row = self.session.execute(select(RECORDS).where(RECORDS.c.key == key)).one_or_none()
+        return None if row is None else _record(row)

@@ -553,6 +553,8 @@ class BlobRecordRow(Base):
     recorded_at: Mapped[datetime]
     checked_at: Mapped[datetime | None]
     last_outcome: Mapped[str | None] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), default="other", server_default="other")  # fixity.BlobKind
+    dossier_code: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class FixityCheckRow(Base):

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.deps import BackendsDep, CurrentUser, UowDep
 from api.errors import ERROR_RESPONSES
+from records.fixity import FixityCheck, Outcome
 from records.services.audit_chain import describe, verify_audit_chain
-from records.services.fixity import fixity_report
+from records.services.fixity import fixity_checks, fixity_report
 
 router = APIRouter(prefix="/archive", tags=["archive"], responses=ERROR_RESPONSES)
 
@@ -23,6 +24,11 @@ class FixityProblemPublic(BaseModel):
     expected_sha256: str
     actual_sha256: str | None
 
+    @classmethod
+    def of(cls, check: FixityCheck) -> FixityProblemPublic:
+        return cls(key=check.key, at=check.at, outcome=check.outcome.value, expected_sha256=check.expected_sha256,
+                   actual_sha256=check.actual_sha256)
+
 
 class FixityReportPublic(BaseModel):
     blobs: int
@@ -30,7 +36,14 @@ class FixityReportPublic(BaseModel):
     pass_started_at: datetime | None
     last_full_pass_at: datetime | None
     damaged_now: int
+    repairs: int
+    failures: int
     recent_problems: list[FixityProblemPublic]
+
+
+class FixityChecksPublic(BaseModel):
+    data: list[FixityProblemPublic]
+    count: int
 
 
 class AuditVerificationPublic(BaseModel):
@@ -51,10 +64,21 @@ def read_fixity(uow: UowDep, user: CurrentUser) -> FixityReportPublic:
     report = fixity_report(uow=uow, actor=user)
     return FixityReportPublic(
         blobs=report.blobs, checked_this_pass=report.checked_this_pass, pass_started_at=report.state.pass_started_at,
-        last_full_pass_at=report.state.last_full_pass_at, damaged_now=report.damaged_now,
-        recent_problems=[FixityProblemPublic(key=p.key, at=p.at, outcome=p.outcome.value,
-                                             expected_sha256=p.expected_sha256, actual_sha256=p.actual_sha256)
-                         for p in report.recent_problems])
+        last_full_pass_at=report.state.last_full_pass_at, damaged_now=report.damaged_now, repairs=report.repairs,
+        failures=report.failures, recent_problems=[FixityProblemPublic.of(p) for p in report.recent_problems])
+
+
+@router.get("/fixity/checks", response_model=FixityChecksPublic, summary="Nhật ký kiểm tra toàn vẹn",
+            description="Every recorded fixity check, newest first: all outcomes, or only those asked for "
+                        "(`outcome=repaired` for the repairs, `outcome=mismatch&outcome=missing&outcome=unrepaired` "
+                        "for the failures), optionally of one blob key. Archivists, auditors, administrators.")
+def read_fixity_checks(uow: UowDep, user: CurrentUser,
+                       outcome: Annotated[list[Outcome] | None, Query(max_length=5)] = None,
+                       key: Annotated[str | None, Query(max_length=300)] = None,
+                       limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                       offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> FixityChecksPublic:
+    checks, count = fixity_checks(uow=uow, actor=user, outcomes=outcome or None, key=key, limit=limit, offset=offset)
+    return FixityChecksPublic(data=[FixityProblemPublic.of(c) for c in checks], count=count)
 
 
 @router.post("/audit/verify", response_model=AuditVerificationPublic, summary="Kiểm tra chuỗi nhật ký",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -50,9 +50,11 @@ class Pace:
 def register_document_blobs(uow: UnitOfWork, document: Document, derived: dict[str, tuple[str, int]],
                             at: datetime) -> None:
     """Records, in the caller's transaction, the hashes of a document's original and of the derivatives just written
-    (`derived`: key → (sha256, size))."""
-    records = [BlobRecord(original_key(document.sha256), document.sha256, document.size_bytes, document.id, at)]
-    records += [BlobRecord(key, sha, size, document.id, at) for key, (sha, size) in derived.items()]
+    (`derived`: key → (sha256, size)), with the document and dossier they belong to."""
+    records = [BlobRecord(original_key(document.sha256), document.sha256, document.size_bytes, document.id, at,
+                          dossier_code=document.dossier_code)]
+    records += [BlobRecord(key, sha, size, document.id, at, dossier_code=document.dossier_code)
+                for key, (sha, size) in derived.items()]
     uow.fixity.record(records)
 
 
@@ -70,41 +72,69 @@ def _hash(blobs: BlobStore, key: str, pace: Pace) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def register_unrecorded(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock) -> int:
-    """Blobs written before the registry existed are registered on first sight: originals with the hash their
-    document recorded at upload, derivatives with the hash they have now (documented)."""
+DOCUMENT_PREFIXES = ("originals/", "derived/")
+
+
+def register_unrecorded(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace: Pace | None = None) -> int:
+    """Registers, on first sight, blobs that have no record yet (written before the registry existed, or by a writer
+    that does not record): a document's original with the hash its document recorded at upload (its key names it
+    too), a document's derivatives and any other blob (audit checkpoints) with the hash they have now. Runs at the
+    start of every pass; safe to repeat."""
+    pace = pace or Pace(0)
     registered, after = 0, ""
     while True:
         with uow:
             documents = uow.documents.page(after_id=after, limit=BATCH)
         if not documents:
-            return registered
+            break
         after = documents[-1].id
-        registered += _register_documents(uow, blobs, clock, documents)
-
-
-def _register_documents(uow: UnitOfWork, blobs: BlobStore, clock: Clock, documents: list[Document]) -> int:
-    registered = 0
-    for document in documents:
-        keys = document_blob_keys(document.sha256, document.page_count)
+        registered += _register_documents(uow, blobs, clock, documents, pace)
+    others = [key for key in blobs.keys("") if not key.startswith(DOCUMENT_PREFIXES)]
+    for start in range(0, len(others), BATCH):
+        keys = others[start:start + BATCH]
         with uow:
             known = uow.fixity.known(keys)
-        fresh: list[BlobRecord] = []
+        fresh = []
         for key in keys:
-            if key in known:
-                continue
-            if key == original_key(document.sha256):
-                fresh.append(BlobRecord(key, document.sha256, document.size_bytes, document.id, clock.now()))
-            elif blobs.exists(key):
-                sha, size = _hash(blobs, key, Pace(0))
-                fresh.append(BlobRecord(key, sha, size, document.id, clock.now()))
-        if fresh:
-            with uow:
-                uow.begin_write()
-                uow.fixity.record(fresh)
-                uow.commit()
-            registered += len(fresh)
+            if key not in known:
+                try:
+                    sha, size = _hash(blobs, key, pace)
+                except BlobMissing:
+                    continue
+                fresh.append(BlobRecord(key, sha, size, None, clock.now()))
+        registered += _save(uow, fresh)
     return registered
+
+
+def _save(uow: UnitOfWork, records: list[BlobRecord]) -> int:
+    if records:
+        with uow:
+            uow.begin_write()
+            uow.fixity.record(records)
+            uow.commit()
+    return len(records)
+
+
+def _register_documents(uow: UnitOfWork, blobs: BlobStore, clock: Clock, documents: list[Document],
+                        pace: Pace) -> int:
+    wanted = {key: document for document in documents
+              for key in document_blob_keys(document.sha256, document.page_count)}
+    with uow:
+        known = uow.fixity.known(list(wanted))
+    fresh: list[BlobRecord] = []
+    for key, document in wanted.items():
+        if key in known:
+            continue
+        if key == original_key(document.sha256):
+            fresh.append(BlobRecord(key, document.sha256, document.size_bytes, document.id, clock.now(),
+                                    dossier_code=document.dossier_code))
+            continue
+        try:
+            sha, size = _hash(blobs, key, pace)
+        except BlobMissing:
+            continue  # a derivative this document does not have (a born-digital PDF has no searchable copy)
+        fresh.append(BlobRecord(key, sha, size, document.id, clock.now(), dossier_code=document.dossier_code))
+    return _save(uow, fresh)
 
 
 def _check(blobs: BlobStore, record: BlobRecord, pace: Pace, now: datetime) -> tuple[FixityCheck, int]:
@@ -124,22 +154,45 @@ def _check(blobs: BlobStore, record: BlobRecord, pace: Pace, now: datetime) -> t
                        actual), size
 
 
+def _owner_agency(uow: UnitOfWork, record: BlobRecord) -> str | None:
+    """Whose archivists see the alert: the receiving agency of the blob's dossier (None: everyone's, e.g. an audit
+    checkpoint or a blob of no dossier). Administrators and auditors see every alert."""
+    if record.dossier_code is None:
+        return None
+    dossier = uow.dossiers.get(record.dossier_code)
+    return None if dossier is None else dossier.receiving_agency_code
+
+
 def _report_problem(uow: UnitOfWork, check: FixityCheck, record: BlobRecord) -> None:
     repaired = check.outcome is Outcome.REPAIRED
     state_vi = "đã tự khôi phục từ bản sao" if repaired else "CHƯA khôi phục được"
     state_en = "restored from the replica" if repaired else "NOT restored"
     found_vi = "bị mất" if check.actual_sha256 is None else "bị sai lệch nội dung"
     found_en = "missing" if check.actual_sha256 is None else "damaged (hash mismatch)"
+    of_vi = f" (hồ sơ {record.dossier_code})" if record.dossier_code else ""
+    of_en = f" (dossier {record.dossier_code})" if record.dossier_code else ""
     uow.archive_alerts.raise_once(ArchiveAlert(
         kind="fixity_repaired" if repaired else "fixity_damage", subject=check.key, raised_at=check.at,
-        message_vi=f"Tệp {check.key} {found_vi}; {state_vi}.",
-        message_en=f"Blob {check.key} was {found_en}; {state_en}.",
-        detail={"key": check.key, "outcome": check.outcome.value, "expected_sha256": check.expected_sha256,
-                "actual_sha256": check.actual_sha256, "document_id": record.document_id}))
+        agency_code=_owner_agency(uow, record),
+        message_vi=f"Tệp {check.key}{of_vi} {found_vi}; {state_vi}.",
+        message_en=f"Blob {check.key}{of_en} was {found_en}; {state_en}.",
+        detail={"key": check.key, "kind": record.kind.value, "outcome": check.outcome.value,
+                "expected_sha256": check.expected_sha256, "actual_sha256": check.actual_sha256,
+                "document_id": record.document_id, "dossier_code": record.dossier_code}))
     if repaired:
-        audited(uow, FIXITY_ACTOR, AccessKind.FIXITY_REPAIRED, check.at, document_id=record.document_id,
-                detail={"key": check.key, "expected_sha256": check.expected_sha256,
+        audited(uow, FIXITY_ACTOR, AccessKind.FIXITY_REPAIRED, check.at, dossier_code=record.dossier_code,
+                document_id=record.document_id,
+                detail={"key": check.key, "kind": record.kind.value, "expected_sha256": check.expected_sha256,
                         "found_sha256": check.actual_sha256}, reason="fixity")
+
+
+def _gone_with_its_documents(uow: UnitOfWork, check: FixityCheck, record: BlobRecord) -> bool:
+    """A missing document blob that no document references any more (its dossier was destroyed between the
+    registry's listing and the destruction) is nothing lost: it leaves the registry instead of raising an alert."""
+    if check.actual_sha256 is not None or check.outcome is Outcome.REPAIRED \
+            or not record.key.startswith(DOCUMENT_PREFIXES):
+        return False
+    return uow.documents.references_to(record.key.split("/")[2]) == 0
 
 
 def run_fixity(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace: Pace, budget_seconds: float | None = None,
@@ -148,12 +201,14 @@ def run_fixity(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace: Pace, b
     runs out. With `full_pass`, starts a fresh pass and goes to its end. Safe to run again at any moment."""
     run = FixityRun()
     started = pace.monotonic()
-    if full_pass:
-        run.registered = register_unrecorded(uow=uow, blobs=blobs, clock=clock)
+    with uow:
+        fresh_pass = full_pass or uow.fixity.state().pass_started_at is None
+    if fresh_pass:  # blobs with no record yet are registered on first sight, at the start of each pass
+        run.registered = register_unrecorded(uow=uow, blobs=blobs, clock=clock, pace=pace)
     with uow:
         uow.begin_write()
         state = uow.fixity.state(for_update=True)
-        if full_pass or state.pass_started_at is None:
+        if fresh_pass:
             state.cursor, state.pass_started_at = "", clock.now()
             uow.fixity.save_state(state)
         uow.commit()
@@ -175,10 +230,13 @@ def run_fixity(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace: Pace, b
             run.bytes_read += size
             with uow:
                 uow.begin_write()
-                uow.fixity.add_check(check)
-                if check.outcome is not Outcome.OK:
-                    run.problems.append(check)
-                    _report_problem(uow, check, record)
+                if _gone_with_its_documents(uow, check, record):
+                    uow.fixity.forget([record.key])
+                else:
+                    uow.fixity.add_check(check)
+                    if check.outcome is not Outcome.OK:
+                        run.problems.append(check)
+                        _report_problem(uow, check, record)
                 state = uow.fixity.state(for_update=True)
                 state.cursor = record.key
                 uow.fixity.save_state(state)
@@ -190,9 +248,21 @@ def run_fixity(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace: Pace, b
 
 
 def fixity_report(*, uow: UnitOfWork, actor: Principal | None = None, limit: int = 50) -> FixityReport:
+    """Progress of the current pass, the last full pass, what is damaged now, and the recent failures and repairs.
+    The whole installation's (blob keys are content hashes; which dossier a problem concerns is in the alert, which
+    only that dossier's archive sees)."""
     if actor is not None:
         require_archive_role(actor, Role.ARCHIVIST, Role.AUDITOR, Role.ADMIN)
     with uow:
         state = uow.fixity.state()
-        total, done, damaged = uow.fixity.counts(state.cursor)
-        return FixityReport(total, done, state, uow.fixity.problems(limit=limit), damaged)
+        counts = uow.fixity.counts(state.cursor)
+        return FixityReport(counts.blobs, counts.checked_this_pass, state, uow.fixity.problems(limit=limit),
+                            counts.damaged_now, repairs=counts.repairs, failures=counts.failures)
+
+
+def fixity_checks(*, uow: UnitOfWork, actor: Principal, outcomes: Sequence[Outcome] | None = None,
+                  key: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[FixityCheck], int]:
+    """The recorded checks, newest first (all outcomes, or only those asked for), and how many there are."""
+    require_archive_role(actor, Role.ARCHIVIST, Role.AUDITOR, Role.ADMIN)
+    with uow:
+        return uow.fixity.checks(outcomes=outcomes, key=key, limit=limit, offset=offset)

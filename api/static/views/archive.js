@@ -214,6 +214,9 @@ function integrityBox() {
     h("p", {}, t("archive.fixity_summary", { blobs: report.blobs, checked: report.checked_this_pass,
       damaged: report.damaged_now,
       last: report.last_full_pass_at ? formatDateTime(report.last_full_pass_at) : t("archive.never") })),
+    h("p", {}, t("archive.fixity_totals", { repairs: report.repairs, failures: report.failures,
+      started: report.pass_started_at ? formatDateTime(report.pass_started_at) : t("archive.never") })),
+    report.damaged_now > 0 && notice(t("archive.fixity_damaged_now", { damaged: report.damaged_now }), "error"),
     report.recent_problems.length === 0 ? notice(t("archive.fixity_clean"), "success")
       : table(t("archive.fixity_problems"), [t("archive.when"), t("archive.blob"), t("archive.outcome")],
         report.recent_problems.map((p) => [formatDateTime(p.at), p.key, fixityOutcomeLabel(p.outcome)]))));
