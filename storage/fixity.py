@@ -73,9 +73,9 @@ class SqlFixityRepository:
         done = self.session.scalar(select(func.count()).select_from(RECORDS).where(RECORDS.c.key <= cursor)) or 0
         damaged = self.session.scalar(select(func.count()).select_from(RECORDS).where(
             RECORDS.c.last_outcome.in_(sorted(o.value for o in DAMAGED)))) or 0
-        by_outcome: dict[str, int] = dict(self.session.execute(
+        by_outcome: dict[str, int] = {outcome: int(n) for outcome, n in self.session.execute(
             select(CHECKS.c.outcome, func.count()).where(CHECKS.c.outcome != Outcome.OK.value)
-            .group_by(CHECKS.c.outcome)).tuples().all())
+            .group_by(CHECKS.c.outcome))}
         return FixityCounts(blobs=int(total), checked_this_pass=int(done) if cursor else 0, damaged_now=int(damaged),
                             repairs=int(by_outcome.get(Outcome.REPAIRED.value, 0)),
                             failures=sum(by_outcome.values()) - by_outcome.get(Outcome.REPAIRED.value, 0))

@@ -60,8 +60,8 @@ def register_document_blobs(uow: UnitOfWork, document: Document, derived: dict[s
 
 def _hash(blobs: BlobStore, key: str, pace: Pace) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
-    started = pace.monotonic()
     with blobs.open(key) as stream:
+        started = pace.monotonic() if pace.mb_per_second > 0 else 0.0
         while chunk := stream.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)

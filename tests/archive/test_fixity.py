@@ -136,3 +136,117 @@ def test_the_s3_replica_bucket_restores_a_damaged_object(s3_server: str, tmp_pat
     assert store.restore(original_key(sha), sha)
     with store.open(original_key(sha)) as stream:
         assert stream.read() == data
+
+
+@pytest.mark.parametrize("kind", BACKEND_PARAMS)
+def test_the_fixity_task_repairs_a_flipped_byte_in_the_s3_primary_bucket(kind: str, s3_server: str,
+                                                                           tmp_path: Path) -> None:
+    """The done-when line against the S3 server: two buckets on one endpoint, a processed paper in them, one byte of
+    the primary's object flipped behind hoso's back; the fixity task finds it and restores it from the replica."""
+    from minio import Minio
+
+    buckets = {"s3_bucket": f"hoso-fixity-{kind}", "replica_s3_bucket": f"hoso-fixity-{kind}-replica"}
+    with instance(kind, tmp_path / "hoso", s3_endpoint=s3_server, s3_access_key=S3_ACCESS_KEY,
+                  s3_secret_key=S3_SECRET_KEY, **buckets) as backends:
+        backends.clock = FixedClock(MONDAY_9AM)
+        assert isinstance(backends.blobs, ReplicatedBlobStore) and isinstance(backends.blobs.replica, S3BlobStore)
+        _, sha = _paper(backends, tmp_path, "thua dat 121")
+        key = original_key(sha)
+        client = Minio(s3_server, access_key=S3_ACCESS_KEY, secret_key=S3_SECRET_KEY, secure=False)
+        answer = client.get_object(buckets["s3_bucket"], key)
+        good = answer.read()
+        answer.close()
+        answer.release_conn()
+        bad = bytearray(good)
+        bad[len(bad) // 2] ^= 0x01
+        client.put_object(buckets["s3_bucket"], key, io.BytesIO(bytes(bad)), len(bad))
+
+        run = run_fixity(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock, pace=Pace(0),
+                         full_pass=True)
+        assert [(p.key, p.outcome) for p in run.problems] == [(key, Outcome.REPAIRED)] and not run.unrepaired
+        answer = client.get_object(buckets["s3_bucket"], key)
+        assert answer.read() == good
+        answer.close()
+        answer.release_conn()
+        again = run_fixity(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock, pace=Pace(0),
+                           full_pass=True)
+        assert again.problems == [] and again.checked == run.checked
+
+
+def test_blobs_without_a_record_are_registered_on_first_sight(hoso: Backends, tmp_path: Path) -> None:
+    """Blobs written before the registry (or by a writer that does not record) are registered when a pass starts:
+    an original with the hash its document recorded at upload — so damage done before is still found — the
+    derivatives and an audit checkpoint with the hash they have then, each with its kind and dossier."""
+    from sqlalchemy import delete
+
+    from storage.models import BlobRecordRow
+
+    document_id, sha = _paper(hoso, tmp_path, "thua dat 122")
+    hoso.blobs.put("audit/checkpoints/legacy.json", io.BytesIO(b'{"last_id": 7}'), content_type="application/json")
+    with hoso.engine.begin() as connection:
+        connection.execute(delete(BlobRecordRow))
+    for root in ("hoso/blobs", "replica"):  # damaged everywhere before it was ever registered
+        _flip_byte(tmp_path / root / original_key(sha))
+
+    run = run_fixity(uow=hoso.uow(), blobs=hoso.blobs, clock=hoso.clock, pace=Pace(0))  # a scheduled run
+    assert run.registered >= 4 and run.finished_pass
+    with hoso.uow() as uow:
+        original = uow.fixity.get(original_key(sha))
+        text = uow.fixity.get(derived_key(sha, "text.json"))
+        checkpoint = uow.fixity.get("audit/checkpoints/legacy.json")
+        code = uow.documents.get(document_id).dossier_code  # type: ignore[union-attr]
+    assert original is not None and original.sha256 == sha and original.kind.value == "original"
+    assert original.dossier_code == code and original.last_outcome is Outcome.UNREPAIRED
+    assert text is not None and text.kind.value == "text" and text.last_outcome is Outcome.OK
+    assert checkpoint is not None and checkpoint.kind.value == "audit_checkpoint" and checkpoint.dossier_code is None
+    assert [p.key for p in run.unrepaired] == [original_key(sha)]
+
+
+def test_a_damage_alert_goes_to_the_archive_of_the_dossier(hoso: Backends, tmp_path: Path) -> None:
+    """The alert names the dossier and is seen by the archivists whose records it is, not by another commune's."""
+    from records.access import Principal, Role
+    from records.services.archive_alerts import list_archive_alerts
+    from tests.support.factories import TAN_PHU, TRAN_BIEN
+
+    document_id, sha = _paper(hoso, tmp_path, "thua dat 123")
+    (tmp_path / "hoso" / "blobs" / original_key(sha)).unlink()
+    (tmp_path / "replica" / original_key(sha)).unlink()
+    run = run_fixity(uow=hoso.uow(), blobs=hoso.blobs, clock=hoso.clock, pace=Pace(0), full_pass=True)
+    assert [(p.key, p.outcome, p.actual_sha256) for p in run.unrepaired] == [(original_key(sha), Outcome.UNREPAIRED,
+                                                                              None)]
+    with hoso.uow() as uow:
+        code = uow.documents.get(document_id).dossier_code  # type: ignore[union-attr]
+    ward = officer(hoso, "luutru.tranbien")
+    stranger = Principal("luutru.tanphu", TAN_PHU, frozenset({Role.ARCHIVIST}))
+    seen, _ = list_archive_alerts(uow=hoso.uow(), actor=ward, kind="fixity_damage")
+    assert [(a.subject, a.agency_code) for a in seen] == [(original_key(sha), TRAN_BIEN)]
+    assert code in seen[0].message_vi and seen[0].detail["dossier_code"] == code
+    assert list_archive_alerts(uow=hoso.uow(), actor=stranger, kind="fixity_damage") == ([], 0)
+
+
+def test_a_blob_gone_with_its_destroyed_documents_is_forgotten_not_alarmed(hoso: Backends, tmp_path: Path) -> None:
+    """A registered original that no document references any more and that is gone (its dossier was destroyed while
+    a pass was listing) leaves the registry quietly; nothing was lost."""
+    from records.fixity import BlobRecord
+
+    orphan = hashlib.sha256(b"orphan").hexdigest()
+    with hoso.uow() as uow:
+        uow.begin_write()
+        uow.fixity.record([BlobRecord(original_key(orphan), orphan, 6, None, hoso.clock.now())])
+        uow.commit()
+    run = run_fixity(uow=hoso.uow(), blobs=hoso.blobs, clock=hoso.clock, pace=Pace(0), full_pass=True)
+    assert run.problems == []
+    with hoso.uow() as uow:
+        assert uow.fixity.get(original_key(orphan)) is None
+        alerts, _ = uow.archive_alerts.find(agencies=None, include_acknowledged=True)
+    assert alerts == []
+
+
+def test_the_rate_limit_holds_reading_to_the_configured_pace(hoso: Backends, tmp_path: Path) -> None:
+    """At 1 MB/s a pass over the blobs takes at least their size in MB, in seconds (on a clock the test keeps)."""
+    _paper(hoso, tmp_path, "thua dat 124")
+    now = [0.0]
+    pace = Pace(1.0, sleep=lambda seconds: now.__setitem__(0, now[0] + seconds), monotonic=lambda: now[0])
+    run = run_fixity(uow=hoso.uow(), blobs=hoso.blobs, clock=hoso.clock, pace=pace, full_pass=True)
+    assert run.finished_pass and run.bytes_read > 0
+    assert run.seconds >= run.bytes_read / (1024 * 1024) * 0.99

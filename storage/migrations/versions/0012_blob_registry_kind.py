@@ -29,8 +29,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('dossier_code', sa.String(length=64), nullable=True))
         batch_op.create_index(batch_op.f('ix_blob_records_dossier_code'), ['dossier_code'], unique=False)
     op.execute(f"UPDATE blob_records SET kind = {_KIND}")
-    op.execute("UPDATE blob_records SET dossier_code = (SELECT documents.dossier_code FROM documents "
-               "WHERE documents.id = blob_records.document_id) WHERE document_id IS NOT NULL")
+    op.execute("UPDATE blob_records SET dossier_code = (SELECT dossiers.code FROM documents JOIN dossiers "
+               "ON dossiers.id = documents.dossier_id WHERE documents.id = blob_records.document_id) "
+               "WHERE document_id IS NOT NULL")
 
 
 def downgrade() -> None:
