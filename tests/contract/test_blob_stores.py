@@ -17,6 +17,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, ClassVar
@@ -354,6 +355,16 @@ class TestReplicatedBlobStore(BlobStoreContract):
         damaged.write_bytes(b"damaged")
         assert not store.restore(key, sha256_hex(data))  # no good copy left: said so, not faked
 
+    def test_destroy_overwrites_both_copies_before_unlinking(self, store: ReplicatedBlobStore) -> None:
+        data = "Giấy khai sinh của bé Vũ Minh Khôi".encode() * 500
+        key = original_key(sha256_hex(data))
+        store.put(key, io.BytesIO(data), sha256=sha256_hex(data))
+        with store.primary.open(key) as primary, store.replica.open(key) as replica:
+            store.destroy(key)
+            remains = [primary.read(), replica.read()]
+        assert remains == [bytes(len(data))] * 2
+        assert not store.primary.exists(key) and not store.replica.exists(key)
+
 
 class TestS3BlobStore(BlobStoreContract):
     presigns_urls = True
@@ -362,36 +373,13 @@ class TestS3BlobStore(BlobStoreContract):
     @pytest.fixture
     def store(self, s3_server: str) -> Iterator[S3BlobStore]:
         """A bucket of its own, created by the store's first put; emptied and removed after the test."""
-        bucket = f"hoso-test-{uuid.uuid4().hex[:16]}"
-        yield S3BlobStore(s3_server, S3_ACCESS_KEY, S3_SECRET_KEY, bucket, secure=False)
-        client = _client(s3_server)
-        if client.bucket_exists(bucket):
-            # The bucket has object lock, so versions: every version goes (and the delete markers).
-            versions = list(client.list_objects(bucket, recursive=True, include_version=True))
-            for obj in versions:  # a test that stopped half-way may have left a legal hold on
-                if not obj.is_delete_marker and not (obj.object_name or "").startswith(".tmp/"):
-                    client.disable_object_legal_hold(bucket, obj.object_name or "", obj.version_id)
-            objects = [DeleteObject(obj.object_name or "", obj.version_id) for obj in versions]
-            assert not list(client.remove_objects(bucket, objects, bypass_governance_mode=True))
-            client.remove_bucket(bucket)
+        with _bucket_store(s3_server) as store:
+            yield store
 
     @pytest.fixture
     def leftovers(self, store: S3BlobStore, s3_server: str) -> Leftovers:
         """Objects under .tmp/ and multipart uploads never completed."""
-        client = _client(s3_server)
-
-        def listing() -> list[str]:
-            try:
-                temporary = [obj.object_name or "" for obj in
-                             client.list_objects(store.bucket, prefix=store.TEMP_PREFIX, recursive=True)]
-                unfinished = client._list_multipart_uploads(store.bucket).uploads
-            except S3Error as exc:
-                if exc.code == "NoSuchBucket":
-                    return []
-                raise
-            return sorted(temporary + [f"multipart:{upload.object_name}" for upload in unfinished])
-
-        return listing
+        return _s3_leftovers(s3_server, store)
 
     @pytest.fixture
     def unreachable_store(self) -> S3BlobStore:
@@ -424,6 +412,76 @@ class TestS3BlobStore(BlobStoreContract):
         assert not store.exists(key)
         with pytest.raises(BlobMissing):
             store.set_legal_hold(key, True)
+
+
+@contextmanager
+def _bucket_store(s3_server: str) -> Iterator[S3BlobStore]:
+    """A bucket of its own, created by the store's first put; emptied and removed afterwards."""
+    bucket = f"hoso-test-{uuid.uuid4().hex[:16]}"
+    yield S3BlobStore(s3_server, S3_ACCESS_KEY, S3_SECRET_KEY, bucket, secure=False)
+    client = _client(s3_server)
+    if client.bucket_exists(bucket):
+        # The bucket has object lock, so versions: every version goes (and the delete markers).
+        versions = list(client.list_objects(bucket, recursive=True, include_version=True))
+        for obj in versions:  # a test that stopped half-way may have left a legal hold on
+            if not obj.is_delete_marker and not (obj.object_name or "").startswith(".tmp/"):
+                client.disable_object_legal_hold(bucket, obj.object_name or "", obj.version_id)
+        objects = [DeleteObject(obj.object_name or "", obj.version_id) for obj in versions]
+        assert not list(client.remove_objects(bucket, objects, bypass_governance_mode=True))
+        client.remove_bucket(bucket)
+
+
+def _s3_leftovers(s3_server: str, *stores: S3BlobStore) -> Leftovers:
+    """Objects under .tmp/ and multipart uploads never completed, in any of the stores' buckets."""
+    client = _client(s3_server)
+
+    def listing() -> list[str]:
+        found: list[str] = []
+        for store in stores:
+            try:
+                found += [obj.object_name or "" for obj in
+                          client.list_objects(store.bucket, prefix=store.TEMP_PREFIX, recursive=True)]
+                found += [f"multipart:{upload.object_name}" for upload in
+                          client._list_multipart_uploads(store.bucket).uploads]
+            except S3Error as exc:
+                if exc.code != "NoSuchBucket":
+                    raise
+        return sorted(found)
+
+    return listing
+
+
+class TestReplicatedS3BlobStore(BlobStoreContract):
+    """A primary bucket and a replica bucket on one S3 endpoint (HOSO_REPLICA_S3_BUCKET)."""
+
+    presigns_urls = True
+    unreachable_error = BackendUnavailable
+
+    @pytest.fixture
+    def store(self, s3_server: str) -> Iterator[ReplicatedBlobStore]:
+        with _bucket_store(s3_server) as primary, _bucket_store(s3_server) as replica:
+            yield ReplicatedBlobStore(primary, replica)
+
+    @pytest.fixture
+    def leftovers(self, store: ReplicatedBlobStore, s3_server: str) -> Leftovers:
+        assert isinstance(store.primary, S3BlobStore) and isinstance(store.replica, S3BlobStore)
+        return _s3_leftovers(s3_server, store.primary, store.replica)
+
+    @pytest.fixture
+    def unreachable_store(self, tmp_path: Path) -> ReplicatedBlobStore:
+        nowhere = S3BlobStore(f"127.0.0.1:{free_port()}", S3_ACCESS_KEY, S3_SECRET_KEY, "hoso-nowhere", secure=False)
+        return ReplicatedBlobStore(nowhere, LocalBlobStore(tmp_path / "replica"))
+
+    def test_destroy_removes_every_version_in_both_buckets(self, store: ReplicatedBlobStore, s3_server: str) -> None:
+        data = b"%PDF-1.7 to be destroyed" * 40
+        key = original_key(sha256_hex(data))
+        store.put(key, io.BytesIO(data), sha256=sha256_hex(data))
+        store.put(key, io.BytesIO(data + b"v2"))  # a second version in each bucket
+        store.destroy(key)
+        client = _client(s3_server)
+        for bucket in (store.primary, store.replica):
+            assert isinstance(bucket, S3BlobStore)
+            assert [v.version_id for v in client.list_objects(bucket.bucket, prefix=key, include_version=True)] == []
 
 
 def _client(endpoint: str) -> Minio:
