@@ -60,6 +60,10 @@ def cmd_fixity_run(settings: Settings, args: argparse.Namespace) -> int:
     with opened_backends(settings) as backends:
         run = run_fixity(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock, pace=Pace(rate),
                          budget_seconds=args.budget, full_pass=args.all)
+    if run.busy:
+        print("Một lượt kiểm tra khác đang chạy; lần này không làm gì. / Another fixity run is going on; "
+              "this one did nothing.")
+        return 0
     print(f"Đã kiểm tra / checked: {run.checked} tệp, {run.bytes_read / 1024 / 1024:.1f} MB "
           f"trong / in {run.seconds:.1f} s; "
           f"{'hết một lượt / pass complete' if run.finished_pass else 'sẽ tiếp tục / will continue'}")

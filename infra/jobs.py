@@ -73,7 +73,7 @@ def fixity_job(backends: Backends) -> dict[str, int]:
                      pace=Pace(backends.settings.fixity_rate_mb_s),
                      budget_seconds=backends.settings.fixity_budget_seconds)
     return {"checked": run.checked, "repaired": len(run.repaired), "damaged": len(run.unrepaired),
-            "finished_pass": int(run.finished_pass)}
+            "finished_pass": int(run.finished_pass), "registered": run.registered, "busy": int(run.busy)}
 
 
 def audit_job(backends: Backends, *, verify: bool) -> dict[str, int]:

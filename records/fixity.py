@@ -77,6 +77,7 @@ class FixityState:
     cursor: str = ""  # the last key checked in the current pass ("" = at the start)
     pass_started_at: datetime | None = None
     last_full_pass_at: datetime | None = None
+    running_until: datetime | None = None  # a run is going on until then (renewed as it goes); None: none is
 
 
 @dataclass
@@ -86,6 +87,7 @@ class FixityRun:
     seconds: float = 0.0
     registered: int = 0
     finished_pass: bool = False
+    busy: bool = False  # another run was going on: this one checked nothing
     problems: list[FixityCheck] = field(default_factory=list)
 
     @property

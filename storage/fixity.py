@@ -62,11 +62,12 @@ class SqlFixityRepository:
     def state(self, *, for_update: bool = False) -> FixityState:
         query = select(STATE).where(STATE.c.id == 1)
         row = self.session.execute(query.with_for_update() if for_update else query).one()
-        return FixityState(row.cursor or "", row.pass_started_at, row.last_full_pass_at)
+        return FixityState(row.cursor or "", row.pass_started_at, row.last_full_pass_at, row.running_until)
 
     def save_state(self, state: FixityState) -> None:
         self.session.execute(update(STATE).where(STATE.c.id == 1).values(
-            cursor=state.cursor, pass_started_at=state.pass_started_at, last_full_pass_at=state.last_full_pass_at))
+            cursor=state.cursor, pass_started_at=state.pass_started_at, last_full_pass_at=state.last_full_pass_at,
+            running_until=state.running_until))
 
     def counts(self, cursor: str) -> FixityCounts:
         total = self.session.scalar(select(func.count()).select_from(RECORDS)) or 0

@@ -577,3 +577,4 @@ class FixityStateRow(Base):
     cursor: Mapped[str] = mapped_column(String(300), default="")
     pass_started_at: Mapped[datetime | None]
     last_full_pass_at: Mapped[datetime | None]
+    running_until: Mapped[datetime | None]

@@ -13,7 +13,7 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from records.access import Principal, PrincipalKind, Role
@@ -28,6 +28,7 @@ from records.ports import UnitOfWork
 from records.services.access import audited
 
 CHUNK = 1024 * 1024
+LEASE = timedelta(minutes=15)  # renewed with every check; a run that died frees the registry after this long
 BATCH = 100
 FIXITY_ACTOR = Principal("system.fixity", "", frozenset(), full_name="Kiểm tra toàn vẹn tự động",
                          kind=PrincipalKind.INTEGRATION)
@@ -102,15 +103,19 @@ def register_unrecorded(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace
                 except BlobMissing:
                     continue
                 fresh.append(BlobRecord(key, sha, size, None, clock.now()))
-        registered += _save(uow, fresh)
+        registered += _save(uow, fresh, clock)
     return registered
 
 
-def _save(uow: UnitOfWork, records: list[BlobRecord]) -> int:
+def _save(uow: UnitOfWork, records: list[BlobRecord], clock: Clock) -> int:
     if records:
         with uow:
             uow.begin_write()
             uow.fixity.record(records)
+            state = uow.fixity.state(for_update=True)
+            if state.running_until is not None:  # a run is registering: its lease goes on
+                state.running_until = clock.now() + LEASE
+                uow.fixity.save_state(state)
             uow.commit()
     return len(records)
 
@@ -134,7 +139,7 @@ def _register_documents(uow: UnitOfWork, blobs: BlobStore, clock: Clock, documen
         except BlobMissing:
             continue  # a derivative this document does not have (a born-digital PDF has no searchable copy)
         fresh.append(BlobRecord(key, sha, size, document.id, clock.now(), dossier_code=document.dossier_code))
-    return _save(uow, fresh)
+    return _save(uow, fresh, clock)
 
 
 def _check(blobs: BlobStore, record: BlobRecord, pace: Pace, now: datetime) -> tuple[FixityCheck, int]:
@@ -195,12 +200,50 @@ def _gone_with_its_documents(uow: UnitOfWork, check: FixityCheck, record: BlobRe
     return uow.documents.references_to(record.key.split("/")[2]) == 0
 
 
+def _claim(uow: UnitOfWork, clock: Clock) -> bool:
+    """Takes the run's lease unless another run holds it (a scheduled run and an operator's `hoso fixity run` never
+    walk the registry at once: one could read a blob while the other restores it)."""
+    with uow:
+        uow.begin_write()
+        state = uow.fixity.state(for_update=True)
+        if state.running_until is not None and state.running_until > clock.now():
+            uow.commit()
+            return False
+        state.running_until = clock.now() + LEASE
+        uow.fixity.save_state(state)
+        uow.commit()
+    return True
+
+
+def _release(uow: UnitOfWork) -> None:
+    with uow:
+        uow.begin_write()
+        state = uow.fixity.state(for_update=True)
+        state.running_until = None
+        uow.fixity.save_state(state)
+        uow.commit()
+
+
 def run_fixity(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace: Pace, budget_seconds: float | None = None,
                full_pass: bool = False) -> FixityRun:
     """Checks blobs from where the last run stopped, until the registry's end (a pass completes) or the time budget
-    runs out. With `full_pass`, starts a fresh pass and goes to its end. Safe to run again at any moment."""
+    runs out. With `full_pass`, starts a fresh pass and goes to its end. Safe to run again at any moment; while
+    another run is going on it does nothing and says so (`busy`)."""
     run = FixityRun()
     started = pace.monotonic()
+    if not _claim(uow, clock):
+        run.busy = True
+        return run
+    try:
+        _walk(uow, blobs, clock, pace, budget_seconds, full_pass, run, started)
+    finally:
+        _release(uow)
+    run.seconds = pace.monotonic() - started
+    return run
+
+
+def _walk(uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace: Pace, budget_seconds: float | None,
+          full_pass: bool, run: FixityRun, started: float) -> None:
     with uow:
         fresh_pass = full_pass or uow.fixity.state().pass_started_at is None
     if fresh_pass:  # blobs with no record yet are registered on first sight, at the start of each pass
@@ -210,7 +253,8 @@ def run_fixity(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace: Pace, b
         state = uow.fixity.state(for_update=True)
         if fresh_pass:
             state.cursor, state.pass_started_at = "", clock.now()
-            uow.fixity.save_state(state)
+        state.running_until = clock.now() + LEASE
+        uow.fixity.save_state(state)
         uow.commit()
     while budget_seconds is None or pace.monotonic() - started < budget_seconds:
         with uow:
@@ -223,7 +267,7 @@ def run_fixity(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace: Pace, b
                 uow.fixity.save_state(state)
                 uow.commit()
             run.finished_pass = True
-            break
+            return
         for record in batch:
             check, size = _check(blobs, record, pace, clock.now())
             run.checked += 1
@@ -238,13 +282,11 @@ def run_fixity(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace: Pace, b
                         run.problems.append(check)
                         _report_problem(uow, check, record)
                 state = uow.fixity.state(for_update=True)
-                state.cursor = record.key
+                state.cursor, state.running_until = record.key, clock.now() + LEASE
                 uow.fixity.save_state(state)
                 uow.commit()
             if budget_seconds is not None and pace.monotonic() - started >= budget_seconds:
-                break
-    run.seconds = pace.monotonic() - started
-    return run
+                return
 
 
 def fixity_report(*, uow: UnitOfWork, actor: Principal | None = None, limit: int = 50) -> FixityReport:

@@ -250,3 +250,29 @@ def test_the_rate_limit_holds_reading_to_the_configured_pace(hoso: Backends, tmp
     run = run_fixity(uow=hoso.uow(), blobs=hoso.blobs, clock=hoso.clock, pace=pace, full_pass=True)
     assert run.finished_pass and run.bytes_read > 0
     assert run.seconds >= run.bytes_read / (1024 * 1024) * 0.99
+
+
+def test_a_second_run_while_one_is_going_on_does_nothing_and_says_so(hoso: Backends, tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Two runs never walk the registry at once (one could read a blob while the other restores it); a run that
+    died frees it when its lease runs out."""
+    from datetime import UTC, datetime, timedelta
+
+    _paper(hoso, tmp_path, "thua dat 125")
+    until = max(hoso.clock.now(), datetime.now(UTC)) + timedelta(minutes=5)  # the command runs on the real clock
+    with hoso.uow() as uow:
+        uow.begin_write()
+        state = uow.fixity.state(for_update=True)
+        state.running_until = until
+        uow.fixity.save_state(state)
+        uow.commit()
+    busy = run_fixity(uow=hoso.uow(), blobs=hoso.blobs, clock=hoso.clock, pace=Pace(0), full_pass=True)
+    assert busy.busy and busy.checked == 0
+    assert main(["fixity", "run", "--all", "--rate", "0"]) == 0
+    assert "Another fixity run is going on" in capsys.readouterr().out
+    assert fixity_report(uow=hoso.uow()).state.last_full_pass_at is None
+
+    hoso.clock = FixedClock(until + timedelta(minutes=1))  # the other run died: its lease ran out
+    done = run_fixity(uow=hoso.uow(), blobs=hoso.blobs, clock=hoso.clock, pace=Pace(0), full_pass=True)
+    assert not done.busy and done.finished_pass and done.checked == fixity_report(uow=hoso.uow()).blobs
+    assert fixity_report(uow=hoso.uow()).state.running_until is None

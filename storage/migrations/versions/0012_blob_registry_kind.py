@@ -1,4 +1,4 @@
-"""blob registry: each blob's kind and the dossier it was written for
+"""blob registry: each blob's kind and the dossier it was written for; the fixity run's lease
 
 Revision ID: 0012
 Revises: 0007
@@ -28,6 +28,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('kind', sa.String(length=20), nullable=False, server_default='other'))
         batch_op.add_column(sa.Column('dossier_code', sa.String(length=64), nullable=True))
         batch_op.create_index(batch_op.f('ix_blob_records_dossier_code'), ['dossier_code'], unique=False)
+    with op.batch_alter_table('fixity_state', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('running_until', sa.DateTime(timezone=True), nullable=True))
     op.execute(f"UPDATE blob_records SET kind = {_KIND}")
     op.execute("UPDATE blob_records SET dossier_code = (SELECT dossiers.code FROM documents JOIN dossiers "
                "ON dossiers.id = documents.dossier_id WHERE documents.id = blob_records.document_id) "
@@ -35,6 +37,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('fixity_state', schema=None) as batch_op:
+        batch_op.drop_column('running_until')
     with op.batch_alter_table('blob_records', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_blob_records_dossier_code'))
         batch_op.drop_column('dossier_code')
