@@ -53,11 +53,22 @@ class SqlFixityRepository:
             self.session.execute(RECORDS.delete().where(RECORDS.c.key.in_(list(keys))))
 
     def add_check(self, check: FixityCheck) -> None:
-        self.session.execute(insert(CHECKS).values(key=check.key, at=check.at, outcome=check.outcome.value,
-                                                   expected_sha256=check.expected_sha256,
-                                                   actual_sha256=check.actual_sha256))
-        self.session.execute(update(RECORDS).where(RECORDS.c.key == check.key)
-                             .values(checked_at=check.at, last_outcome=check.outcome.value))
+        self.add_checks([check])
+
+    def add_checks(self, checks: Sequence[FixityCheck]) -> None:
+        """Records checks: the history in one statement, the registry's last outcome in one statement per outcome
+        (its `checked_at` is the latest check's time in the group: checks are recorded a batch at a time)."""
+        if not checks:
+            return
+        self.session.execute(insert(CHECKS), [
+            {"key": c.key, "at": c.at, "outcome": c.outcome.value, "expected_sha256": c.expected_sha256,
+             "actual_sha256": c.actual_sha256} for c in checks])
+        by_outcome: dict[Outcome, list[FixityCheck]] = {}
+        for check in checks:
+            by_outcome.setdefault(check.outcome, []).append(check)
+        for outcome, group in by_outcome.items():
+            self.session.execute(update(RECORDS).where(RECORDS.c.key.in_([c.key for c in group]))
+                                 .values(checked_at=max(c.at for c in group), last_outcome=outcome.value))
 
     def state(self, *, for_update: bool = False) -> FixityState:
         query = select(STATE).where(STATE.c.id == 1)

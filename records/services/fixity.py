@@ -28,6 +28,7 @@ from records.ports import UnitOfWork
 from records.services.access import audited
 
 CHUNK = 1024 * 1024
+FLUSH_SECONDS = 30.0  # checks are recorded per batch of blobs, or at least this often
 LEASE = timedelta(minutes=15)  # renewed with every check; a run that died frees the registry after this long
 BATCH = 100
 FIXITY_ACTOR = Principal("system.fixity", "", frozenset(), full_name="Kiểm tra toàn vẹn tự động",
@@ -73,14 +74,15 @@ def _hash(blobs: BlobStore, key: str, pace: Pace) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-DOCUMENT_PREFIXES = ("originals/", "derived/")
+DOCUMENT_PREFIXES = ("originals/", "derived/")  # found through the documents that hold them
+OTHER_PREFIXES = ("audit/",)  # blobs of no document (audit checkpoints), found by listing these folders
 
 
 def register_unrecorded(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace: Pace | None = None) -> int:
     """Registers, on first sight, blobs that have no record yet (written before the registry existed, or by a writer
     that does not record): a document's original with the hash its document recorded at upload (its key names it
-    too), a document's derivatives and any other blob (audit checkpoints) with the hash they have now. Runs at the
-    start of every pass; safe to repeat."""
+    too), a document's derivatives and the blobs under OTHER_PREFIXES (audit checkpoints) with the hash they have
+    now. Runs at the start of every pass; safe to repeat."""
     pace = pace or Pace(0)
     registered, after = 0, ""
     while True:
@@ -90,7 +92,7 @@ def register_unrecorded(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace
             break
         after = documents[-1].id
         registered += _register_documents(uow, blobs, clock, documents, pace)
-    others = [key for key in blobs.keys("") if not key.startswith(DOCUMENT_PREFIXES)]
+    others = [key for prefix in OTHER_PREFIXES for key in blobs.keys(prefix)]
     for start in range(0, len(others), BATCH):
         keys = others[start:start + BATCH]
         with uow:
@@ -200,6 +202,31 @@ def _gone_with_its_documents(uow: UnitOfWork, check: FixityCheck, record: BlobRe
     return uow.documents.references_to(record.key.split("/")[2]) == 0
 
 
+def _flush(uow: UnitOfWork, clock: Clock, pending: list[tuple[FixityCheck, BlobRecord]], run: FixityRun) -> None:
+    """Records the checks made since the last flush in one transaction and moves the cursor past them (a batch of
+    blobs, or up to a damaged one): a run cut short re-checks at most that much."""
+    if not pending:
+        return
+    with uow:
+        uow.begin_write()
+        ok = []
+        for check, record in pending:
+            if check.outcome is Outcome.OK:
+                ok.append(check)
+            elif _gone_with_its_documents(uow, check, record):
+                uow.fixity.forget([record.key])
+            else:
+                uow.fixity.add_check(check)
+                run.problems.append(check)
+                _report_problem(uow, check, record)
+        uow.fixity.add_checks(ok)
+        state = uow.fixity.state(for_update=True)
+        state.cursor, state.running_until = pending[-1][1].key, clock.now() + LEASE
+        uow.fixity.save_state(state)
+        uow.commit()
+    pending.clear()
+
+
 def _claim(uow: UnitOfWork, clock: Clock) -> bool:
     """Takes the run's lease unless another run holds it (a scheduled run and an operator's `hoso fixity run` never
     walk the registry at once: one could read a blob while the other restores it)."""
@@ -268,25 +295,23 @@ def _walk(uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace: Pace, budget_se
                 uow.commit()
             run.finished_pass = True
             return
+        pending: list[tuple[FixityCheck, BlobRecord]] = []
+        flushed = pace.monotonic()
         for record in batch:
             check, size = _check(blobs, record, pace, clock.now())
             run.checked += 1
             run.bytes_read += size
-            with uow:
-                uow.begin_write()
-                if _gone_with_its_documents(uow, check, record):
-                    uow.fixity.forget([record.key])
-                else:
-                    uow.fixity.add_check(check)
-                    if check.outcome is not Outcome.OK:
-                        run.problems.append(check)
-                        _report_problem(uow, check, record)
-                state = uow.fixity.state(for_update=True)
-                state.cursor, state.running_until = record.key, clock.now() + LEASE
-                uow.fixity.save_state(state)
-                uow.commit()
-            if budget_seconds is not None and pace.monotonic() - started >= budget_seconds:
+            pending.append((check, record))
+            now = pace.monotonic()
+            # damage is recorded (and alerted) at once; a slow batch (large blobs, a low rate) now and then
+            if check.outcome is not Outcome.OK or now - flushed >= FLUSH_SECONDS:
+                _flush(uow, clock, pending, run)
+                flushed = now
+            if budget_seconds is not None and now - started >= budget_seconds:
+                _flush(uow, clock, pending, run)
                 return
+        _flush(uow, clock, pending, run)
+        state.cursor = batch[-1].key
 
 
 def fixity_report(*, uow: UnitOfWork, actor: Principal | None = None, limit: int = 50) -> FixityReport:
