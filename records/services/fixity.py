@@ -30,7 +30,8 @@ from records.services.access import audited
 CHUNK = 1024 * 1024
 FLUSH_SECONDS = 30.0  # checks are recorded per batch of blobs, or at least this often
 LEASE = timedelta(minutes=15)  # renewed with every check; a run that died frees the registry after this long
-BATCH = 100
+BATCH = 100  # documents or keys registered per transaction
+CHECK_BATCH = 500  # blobs checked per registry page and per recording transaction (or FLUSH_SECONDS)
 FIXITY_ACTOR = Principal("system.fixity", "", frozenset(), full_name="Kiểm tra toàn vẹn tự động",
                          kind=PrincipalKind.INTEGRATION)
 
@@ -285,7 +286,7 @@ def _walk(uow: UnitOfWork, blobs: BlobStore, clock: Clock, pace: Pace, budget_se
         uow.commit()
     while budget_seconds is None or pace.monotonic() - started < budget_seconds:
         with uow:
-            batch = uow.fixity.after(state.cursor, limit=BATCH)
+            batch = uow.fixity.after(state.cursor, limit=CHECK_BATCH)
         if not batch:
             with uow:
                 uow.begin_write()
