@@ -3,12 +3,13 @@ that a blob found damaged by the fixity check can be restored from its copy."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
-from records.blobs import BlobInfo, BlobIntegrityError, BlobMissing, BlobStore
+from records.blobs import BlobInfo, BlobIntegrityError, BlobMissing, BlobStore, object_lock_of
 
 CHUNK_BYTES = 1024 * 1024
 
@@ -52,20 +53,64 @@ class ReplicatedBlobStore:
     def url(self, key: str, *, expires: timedelta, filename: str | None = None) -> str | None:
         return self.primary.url(key, expires=expires, filename=filename)
 
+    # ObjectLock (records.blobs), when the primary has it: holds and retention are set on both copies, so the
+    # replica's copy keeps them too and a restored blob gets them back.
+
+    @property
+    def object_lock(self) -> bool:
+        return object_lock_of(self.primary) is not None
+
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        primary = object_lock_of(self.primary)
+        if primary is None:
+            raise RuntimeError("the primary blob store has no object lock")
+        primary.set_legal_hold(key, on)
+        replica = object_lock_of(self.replica)
+        if replica is not None:
+            with contextlib.suppress(BlobMissing):  # a copy that is gone is found (and put back) by the fixity check
+                replica.set_legal_hold(key, on)
+
+    def legal_hold(self, key: str) -> bool:
+        primary = object_lock_of(self.primary)
+        return primary is not None and primary.legal_hold(key)
+
+    def set_retention(self, key: str, until: datetime) -> None:
+        primary = object_lock_of(self.primary)
+        if primary is None:
+            raise RuntimeError("the primary blob store has no object lock")
+        primary.set_retention(key, until)
+        replica = object_lock_of(self.replica)
+        if replica is not None:
+            with contextlib.suppress(BlobMissing):
+                replica.set_retention(key, until)
+
+    def retention(self, key: str) -> datetime | None:
+        primary = object_lock_of(self.primary)
+        return None if primary is None else primary.retention(key)
+
     def restore(self, key: str, sha256: str) -> bool:
-        """Puts the replica's copy back on the primary if that copy still hashes to `sha256`; False when the replica
-        has no good copy either. Safe to repeat."""
+        """Puts the replica's copy back on the primary if that copy still hashes to `sha256`, with the legal hold
+        and retention the copy carries (a damaged object may be a new version without them); False when the
+        replica has no good copy either. Safe to repeat."""
         try:
             if replica_sha256(self.replica, key) != sha256:
                 return False
         except BlobMissing:
             return False
+        replica_lock, primary_lock = object_lock_of(self.replica), object_lock_of(self.primary)
+        held = replica_lock is not None and replica_lock.legal_hold(key)
+        until = None if replica_lock is None else replica_lock.retention(key)
         self.primary.delete(key)  # the damaged content goes; a put with the hash would trust the stored metadata
         with self.replica.open(key) as copy:
             try:
                 self.primary.put(key, copy, sha256=sha256)
             except BlobIntegrityError:
                 return False
+        if primary_lock is not None:
+            if held:
+                primary_lock.set_legal_hold(key, True)
+            if until is not None:
+                primary_lock.set_retention(key, until)
         return True
 
 

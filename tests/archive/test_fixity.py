@@ -18,9 +18,11 @@ from records.clock import FixedClock
 from records.documents import DocumentMetadata
 from records.dossiers import Applicant, ApplicantKind, Channel
 from records.fixity import Outcome
+from records.holds import HoldScope
 from records.procedures import DocumentType
 from records.services.documents import StagedUpload, register_document
 from records.services.fixity import Pace, fixity_report, run_fixity
+from records.services.holds import place_hold
 from records.services.intake import receive_dossier
 from storage.blobs import ReplicatedBlobStore, S3BlobStore
 from tests.archive.instances import instance, officer
@@ -141,8 +143,9 @@ def test_the_s3_replica_bucket_restores_a_damaged_object(s3_server: str, tmp_pat
 @pytest.mark.parametrize("kind", BACKEND_PARAMS)
 def test_the_fixity_task_repairs_a_flipped_byte_in_the_s3_primary_bucket(kind: str, s3_server: str,
                                                                            tmp_path: Path) -> None:
-    """The done-when line against the S3 server: two buckets on one endpoint, a processed paper in them, one byte of
-    the primary's object flipped behind hoso's back; the fixity task finds it and restores it from the replica."""
+    """The done-when line against the S3 server: two buckets on one endpoint, a held dossier's processed paper in
+    them, one byte of the primary's object flipped behind hoso's back (a new version, without the legal hold); the
+    fixity task finds it and restores it from the replica, legal hold included."""
     from minio import Minio
 
     buckets = {"s3_bucket": f"hoso-fixity-{kind}", "replica_s3_bucket": f"hoso-fixity-{kind}-replica"}
@@ -150,8 +153,13 @@ def test_the_fixity_task_repairs_a_flipped_byte_in_the_s3_primary_bucket(kind: s
                   s3_secret_key=S3_SECRET_KEY, **buckets) as backends:
         backends.clock = FixedClock(MONDAY_9AM)
         assert isinstance(backends.blobs, ReplicatedBlobStore) and isinstance(backends.blobs.replica, S3BlobStore)
-        _, sha = _paper(backends, tmp_path, "thua dat 121")
+        document_id, sha = _paper(backends, tmp_path, "thua dat 121")
         key = original_key(sha)
+        with backends.uow() as uow:
+            code = uow.documents.get(document_id).dossier_code  # type: ignore[union-attr]
+        place_hold(uow=backends.uow(), clock=backends.clock, blobs=backends.blobs,
+                   actor=officer(backends, "luutru.tinh"), scope=HoldScope.DOSSIER, target=code,
+                   reason="Tranh chấp đất đai đang được tòa án thụ lý")
         client = Minio(s3_server, access_key=S3_ACCESS_KEY, secret_key=S3_SECRET_KEY, secure=False)
         answer = client.get_object(buckets["s3_bucket"], key)
         good = answer.read()
@@ -166,6 +174,7 @@ def test_the_fixity_task_repairs_a_flipped_byte_in_the_s3_primary_bucket(kind: s
         assert [(p.key, p.outcome) for p in run.problems] == [(key, Outcome.REPAIRED)] and not run.unrepaired
         answer = client.get_object(buckets["s3_bucket"], key)
         assert answer.read() == good
+        assert client.is_object_legal_hold_enabled(buckets["s3_bucket"], key)  # the restored object is held again
         answer.close()
         answer.release_conn()
         again = run_fixity(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock, pace=Pace(0),

@@ -356,6 +356,7 @@ class TestReplicatedBlobStore(BlobStoreContract):
         assert not store.restore(key, sha256_hex(data))  # no good copy left: said so, not faked
 
     def test_destroy_overwrites_both_copies_before_unlinking(self, store: ReplicatedBlobStore) -> None:
+        assert object_lock_of(store) is None  # two directories: no object lock to set
         data = "Giấy khai sinh của bé Vũ Minh Khôi".encode() * 500
         key = original_key(sha256_hex(data))
         store.put(key, io.BytesIO(data), sha256=sha256_hex(data))
@@ -471,6 +472,26 @@ class TestReplicatedS3BlobStore(BlobStoreContract):
     def unreachable_store(self, tmp_path: Path) -> ReplicatedBlobStore:
         nowhere = S3BlobStore(f"127.0.0.1:{free_port()}", S3_ACCESS_KEY, S3_SECRET_KEY, "hoso-nowhere", secure=False)
         return ReplicatedBlobStore(nowhere, LocalBlobStore(tmp_path / "replica"))
+
+    def test_holds_and_retention_are_on_both_copies_and_come_back_with_a_restored_object(
+            self, store: ReplicatedBlobStore, s3_server: str) -> None:
+        """GIVEN a held object with a retention date, overwritten in the primary bucket behind hoso's back (a new
+        version, without either) WHEN it is restored from the replica THEN the restored object is held and retained
+        again, as the replica's copy was all along."""
+        assert object_lock_of(store) is store
+        data = b"%PDF-1.7 a held dossier's scan" * 40
+        key = original_key(sha256_hex(data))
+        store.put(key, io.BytesIO(data), sha256=sha256_hex(data))
+        until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=365)
+        store.set_legal_hold(key, True)
+        store.set_retention(key, until)
+        assert isinstance(store.replica, S3BlobStore) and isinstance(store.primary, S3BlobStore)
+        assert store.replica.legal_hold(key) and store.replica.retention(key) == until
+        _client(s3_server).put_object(store.primary.bucket, key, io.BytesIO(b"tampered"), 8)
+        assert not store.primary.legal_hold(key)
+        assert store.restore(key, sha256_hex(data))
+        assert read_all(store, key) == data
+        assert store.legal_hold(key) and store.retention(key) == until
 
     def test_destroy_removes_every_version_in_both_buckets(self, store: ReplicatedBlobStore, s3_server: str) -> None:
         data = b"%PDF-1.7 to be destroyed" * 40
