@@ -285,3 +285,28 @@ def test_a_second_run_while_one_is_going_on_does_nothing_and_says_so(hoso: Backe
     done = run_fixity(uow=hoso.uow(), blobs=hoso.blobs, clock=hoso.clock, pace=Pace(0), full_pass=True)
     assert not done.busy and done.finished_pass and done.checked == fixity_report(uow=hoso.uow()).blobs
     assert fixity_report(uow=hoso.uow()).state.running_until is None
+
+
+def test_the_migration_fills_in_kind_and_dossier_of_blobs_registered_before_it(hoso: Backends,
+                                                                                 tmp_path: Path) -> None:
+    from storage.migrate import downgrade, upgrade
+
+    document_id, sha = _paper(hoso, tmp_path, "thua dat 126")
+    url = hoso.settings.effective_database_url
+    hoso.engine.dispose()
+    downgrade(url, "0007")  # the registry as it was: key, hash, size, document
+    upgrade(url)
+    with hoso.uow() as uow:
+        code = uow.documents.get(document_id).dossier_code  # type: ignore[union-attr]
+        original = uow.fixity.get(original_key(sha))
+        text = uow.fixity.get(derived_key(sha, "text.json"))
+        state = uow.fixity.state()
+    assert original is not None and original.dossier_code == code
+    assert text is not None and text.dossier_code == code
+    from sqlalchemy import text as sql
+
+    with hoso.engine.connect() as connection:
+        rows = connection.execute(sql("SELECT key, kind FROM blob_records"))
+        kinds: dict[str, str] = {key: kind for key, kind in rows}
+    assert kinds[original_key(sha)] == "original" and kinds[derived_key(sha, "text.json")] == "text"
+    assert {k for k, v in kinds.items() if v == "thumbnail"} and state.running_until is None
