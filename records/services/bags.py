@@ -23,7 +23,7 @@ from records.calendar import WorkingCalendar
 from records.clock import Clock, local_date
 from records.decree30 import DocumentEntry, FileMetadata
 from records.documents import Document
-from records.errors import Conflict, ValidationFailed
+from records.errors import Conflict, PermissionDenied, ValidationFailed
 from records.package import DocumentRecord, DossierRecord
 from records.ports import UnitOfWork
 from records.procedures import DocumentType
@@ -130,7 +130,13 @@ def import_dossier(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, tasks: Ta
         require_archive_role(actor)
     dossier = record.dossier
     with uow:
-        known_agencies = {a.code for a in uow.agencies.list()}
+        agencies = uow.agencies.list()
+        scope = archive_agencies(actor, agencies) if actor is not None else None
+        if scope is not None and dossier.receiving_agency_code not in scope:  # before anything says what exists here
+            raise PermissionDenied("Gói chứa hồ sơ của cơ quan khác, ngoài phạm vi lưu trữ của bạn.",
+                                   "The package holds another agency's dossier, outside your records.",
+                                   code="not_your_records", detail={"dossier_code": dossier.code})
+        known_agencies = {a.code for a in agencies}
         wanted = {dossier.receiving_agency_code, dossier.holder_agency_code, *dossier.participant_agencies,
                   *dossier.linked_agencies}
         unknown = sorted(a for a in wanted if a and a not in known_agencies)
