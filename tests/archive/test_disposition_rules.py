@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from infra.wiring import Backends
 from records.access import Principal
+from records.audit import verify_chain
 from records.blobs import derived_key, original_key
 from records.clock import VN_TZ, FixedClock
 from records.disposition import DestructionNotStarted, DispositionState
@@ -64,6 +65,13 @@ def propose(client: TestClient, auth: Auth, codes: list[str], action: str = "des
 
 def paper_of(word: str) -> bytes:
     return born_digital_pdf([["TỜ KHAI ĐĂNG KÝ KHAI SINH", f"Mã lưu trữ {word}"]])
+
+
+def chain_intact(backends: Backends) -> bool:
+    """The audit chain's hashes recompute end to end (the session's checkpoints are left out: each test's database
+    is rolled back, the blob store is not)."""
+    with backends.uow() as uow:
+        return verify_chain(uow.access_log.chain(), checkpoint=None).intact
 
 
 def assert_intact(client: TestClient, auth: Auth, backends: Backends, code: str, paper: dict[str, Any],
@@ -133,6 +141,7 @@ def test_wrong_passwords_are_audited_and_lock_the_approval(client: TestClient, a
     clock.at = MONDAY_9AM.replace(hour=10)  # the lock is over: the right password goes through
     done = client.post(approve, headers=second, json={"password": DEMO_PASSWORD})
     assert done.status_code == 200, done.text
+    assert chain_intact(backends)
 
 
 def test_a_hold_placed_after_the_proposal_blocks_the_approval(client: TestClient, auth: Auth, clock: FixedClock,
@@ -218,6 +227,7 @@ def test_a_database_that_refuses_the_destruction_leaves_the_set_intact(client: T
                        json={"password": DEMO_PASSWORD})
     assert done.status_code == 200 and done.json()["state"] == "executed", done.text
     assert not backends.blobs.exists(original_key(paper["sha256"]))
+    assert chain_intact(backends)
 
 
 def _dead_store() -> S3BlobStore:
