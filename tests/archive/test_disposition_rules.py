@@ -14,12 +14,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from infra.packages import deposit_package_writer
 from infra.wiring import Backends
 from records.access import Principal
 from records.audit import verify_chain
 from records.blobs import derived_key, original_key
 from records.clock import VN_TZ, FixedClock
 from records.disposition import DestructionNotStarted, DispositionState
+from records.errors import DomainError
 from records.services.disposition import approve_disposition, finish_dispositions, get_disposition
 from storage.blobs.replicated import ReplicatedBlobStore
 from storage.blobs.s3 import S3BlobStore
@@ -295,4 +297,33 @@ def test_a_deposit_ends_in_a_package_and_keeps_the_dossier(client: TestClient, a
     retention = client.get(f"{ARCHIVE}/retention/{code}", headers=auth("luutru.tranbien")).json()
     assert retention["state"] == "deposited"
     assert client.get(f"/api/v1/dossiers/{code}", headers=auth("tiepnhan.tranbien")).status_code == 200
+    assert backends.blobs.exists(original_key(paper["sha256"]))
+
+
+def test_a_deposit_that_cannot_be_written_leaves_the_proposal_open(
+        client: TestClient, auth: Auth, clock: FixedClock, backends: Backends, second_person: Principal,
+        tmp_path: Path) -> None:
+    five_year_schedule(client, auth, end_action="deposit")
+    code, paper = closed(client, auth, clock, paper_of("khongghiduoc"))
+    disposition_id = propose(client, auth, [code], action="deposit")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the deposit folder should be")
+    with pytest.raises(DomainError) as refused:
+        approve_disposition(uow=backends.uow(), clock=clock, hasher=backends.hasher, blobs=backends.blobs,
+                            index=backends.search, actor=second_person, disposition_id=disposition_id,
+                            password=DEMO_PASSWORD, package=deposit_package_writer(backends),
+                            deposit_dir=blocker / "deposits")
+    assert refused.value.code == "deposit_failed" and "còn nguyên" in refused.value.message_vi
+    proposal = client.get(f"{ARCHIVE}/dispositions/{disposition_id}", headers=auth("luutru.tinh")).json()
+    assert (proposal["state"], proposal["package_path"]) == ("proposed", None)
+    retention = client.get(f"{ARCHIVE}/retention/{code}", headers=auth("luutru.tranbien")).json()
+    assert retention["state"] == "proposed"
+
+    done = approve_disposition(uow=backends.uow(), clock=clock, hasher=backends.hasher, blobs=backends.blobs,
+                               index=backends.search, actor=second_person, disposition_id=disposition_id,
+                               password=DEMO_PASSWORD, package=deposit_package_writer(backends),
+                               deposit_dir=tmp_path / "deposits")
+    assert done.state is DispositionState.EXECUTED and done.package_path is not None
+    assert sorted(p.name for p in (tmp_path / "deposits").iterdir()) == [Path(done.package_path).name]
+    assert (Path(done.package_path) / code / "bagit.txt").is_file()
     assert backends.blobs.exists(original_key(paper["sha256"]))
