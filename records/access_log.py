@@ -45,6 +45,7 @@ class AccessKind(StrEnum):
     DISPOSITION_PROPOSED = "disposition_proposed"
     DISPOSITION_APPROVED = "disposition_approved"
     DISPOSITION_REJECTED = "disposition_rejected"
+    REAUTHENTICATION_FAILED = "reauthentication_failed"
     DOSSIER_DESTROYED = "dossier_destroyed"
     DOSSIER_DEPOSITED = "dossier_deposited"
     FILE_CHANGED = "archival_file_changed"

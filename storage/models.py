@@ -524,6 +524,7 @@ class DispositionRow(Base):
     decided_at: Mapped[datetime | None]
     decision_note: Mapped[str] = mapped_column(Text, default="")
     pending_blobs: Mapped[list[str]] = mapped_column(JSON, default=list)  # still to destroy after the commit
+    index_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     package_path: Mapped[str | None] = mapped_column(Text)
 
 

@@ -15,6 +15,7 @@ import { renderLate } from "./views/late.js";
 import { renderStats } from "./views/stats.js";
 import { renderShared } from "./views/shared.js";
 import { renderAccessLog } from "./views/access_log.js";
+import { mayDispose, renderDisposition, renderDispositions } from "./views/disposition.js";
 import { renderIntegrations } from "./views/integrations.js";
 import { renderWebhooks } from "./views/webhooks.js";
 import { renderDelivery, renderWebhook } from "./views/webhook_deliveries.js";
@@ -48,6 +49,8 @@ const ROUTES = [
   { pattern: /^\/stats$/, nav: "stats", render: (ctx) => renderStats(ctx) },
   { pattern: /^\/shared$/, nav: "shared", render: (ctx) => renderShared(ctx) },
   { pattern: /^\/access-log$/, nav: "access-log", render: (ctx) => renderAccessLog(ctx) },
+  { pattern: /^\/disposition$/, nav: "disposition", render: (ctx) => renderDispositions(ctx) },
+  { pattern: /^\/disposition\/([^/]+)$/, nav: "disposition", render: (ctx) => renderDisposition(ctx) },
   { pattern: /^\/integrations$/, nav: "integrations", render: (ctx) => renderIntegrations(ctx) },
   { pattern: /^\/webhooks$/, nav: "webhooks", render: (ctx) => renderWebhooks(ctx) },
   { pattern: /^\/archive$/, nav: "archive", render: (ctx) => renderArchive(ctx) },
@@ -64,6 +67,7 @@ const navItems = () => [
   ["stats", "#/stats", t("nav.stats"), () => true],
   ["shared", "#/shared", t("nav.shared"), () => true],
   ["access-log", "#/access-log", t("nav.access_log"), (me) => api.hasRole(me, "auditor", "admin")],
+  ["disposition", "#/disposition", t("nav.disposition"), (me) => mayDispose(me)],
   ["integrations", "#/integrations", t("nav.integrations"), (me) => api.hasRole(me, "admin", "leader")],
   ["webhooks", "#/webhooks", t("nav.webhooks"), (me) => api.hasRole(me, "admin")],
   ["archive", "#/archive", t("nav.archive"), (me) => api.hasRole(me, "archivist", "leader", "auditor", "admin")],
