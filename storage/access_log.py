@@ -100,3 +100,8 @@ class SqlAccessLogRepository:
         """The id and hash of the last entry (0 and the genesis hash for an empty log)."""
         row = self.session.execute(select(HEAD.c.last_id, HEAD.c.last_hash).where(HEAD.c.id == 1)).one()
         return int(row.last_id), str(row.last_hash)
+
+    def latest(self, action: AccessKind) -> AccessEntry | None:
+        row = self.session.execute(select(ACCESS_LOG).where(ACCESS_LOG.c.action == action.value)
+                                   .order_by(ACCESS_LOG.c.id.desc()).limit(1)).first()
+        return None if row is None else _entry(row)
