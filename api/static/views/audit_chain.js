@@ -6,11 +6,19 @@ import { h, errorBox, formatNumber, heading, notice, table, timeElement } from "
 import { lang, t } from "../i18n.js";
 
 const count = (value) => formatNumber(value, 0);
+const PROBLEMS = {
+  content_changed: () => t("audit_chain.problem.content_changed"),
+  link_broken: () => t("audit_chain.problem.link_broken"),
+  unsealed: () => t("audit_chain.problem.unsealed"),
+  checkpoint_mismatch: () => t("audit_chain.problem.checkpoint_mismatch"),
+  tail_missing: () => t("audit_chain.problem.tail_missing"),
+};
+const problemLabel = (problem) => (PROBLEMS[problem] ? PROBLEMS[problem]() : String(problem));
 
 function outcome(result) {
   if (result.intact) return notice(t("audit_chain.intact", { n: count(result.checked) }), "success");
   const where = result.first_broken_id != null ? t("audit_chain.first_broken", { id: result.first_broken_id }) : "";
-  return notice(`${t(`audit_chain.problem.${result.problem}`)} ${where}`.trim(), "error");
+  return notice(`${problemLabel(result.problem)} ${where}`.trim(), "error");
 }
 
 function statusTable(status) {
@@ -23,7 +31,7 @@ function statusTable(status) {
     [t("audit_chain.last_verification"), last
       ? h("span", {}, timeElement(last.at), ` · ${last.username} · `,
         last.intact ? t("audit_chain.ok", { n: count(last.checked) })
-          : `${t(`audit_chain.problem.${last.problem}`)} ${last.first_broken_id != null
+          : `${problemLabel(last.problem)} ${last.first_broken_id != null
             ? t("audit_chain.first_broken", { id: last.first_broken_id }) : ""}`)
       : t("audit_chain.never")],
   ];
