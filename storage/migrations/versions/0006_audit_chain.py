@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('last_id', sa.BigInteger(), nullable=False),
     sa.Column('last_hash', sa.String(length=64), nullable=False),
+    sa.Column('prev_hash', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
     )
     connection = op.get_bind()
@@ -42,12 +43,12 @@ def upgrade() -> None:
     update = log.update().where(log.c.id == sa.bindparam('row_id')).values(
         prev_hash=sa.bindparam('prev'), entry_hash=sa.bindparam('hash'))
     while True:
-        batch = connection.execute(sa.select(typed).where(typed.c.id > last_id).order_by(typed.c.id)
-                                   .limit(5000)).all()
-        if not batch:
+        rows = connection.execute(sa.select(typed).where(typed.c.id > last_id).order_by(typed.c.id)
+                                  .limit(5000)).all()
+        if not rows:
             break
         sealed = []
-        for row in batch:
+        for row in rows:
             entry = AccessEntry(at=row.at, principal_kind=row.principal_kind, username=row.username,
                                 agency_code=row.agency_code, action=AccessKind(row.action), reason=row.reason,
                                 dossier_code=row.dossier_code, document_id=row.document_id, share_id=row.share_id,
