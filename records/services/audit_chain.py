@@ -146,4 +146,5 @@ def describe(result: Verification) -> tuple[str, str]:
     vi, en = _PROBLEMS.get(result.problem or "", ("Nhật ký bị hỏng.", "The log is damaged."))
     where_vi = f" Bản ghi hỏng đầu tiên: #{result.first_broken_id}." if result.first_broken_id is not None else ""
     where_en = f" First broken entry: #{result.first_broken_id}." if result.first_broken_id is not None else ""
-    return vi + where_vi, en + where_en
+    return (f"{vi}{where_vi} Đã kiểm tra {result.checked} bản ghi toàn vẹn trước đó.",
+            f"{en}{where_en} {result.checked} entries checked intact before it.")
