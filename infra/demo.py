@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from infra.demo_archive import load_archive_demo
 from infra.demo_lien_thong import attach_paper, land_application, load_three_in_one, share_with_land_registry
 from infra.wiring import Backends
 from records.access import Principal, Role
@@ -140,7 +141,8 @@ def load_demo_dossiers(backends: Backends) -> int:
         share_with_land_registry(backends, dossier_code=at_land_office, at=backends.clock.now())
     received = _working_days_ago(backends, 3)
     return len(_STORIES) + load_three_in_one(backends, received_at=received, now=backends.clock.now(),
-                                             next_morning=_next_morning(backends, received))
+                                             next_morning=_next_morning(backends, received)) + load_archive_demo(
+        backends)
 
 
 def _working_days_ago(backends: Backends, days: int) -> datetime:

@@ -29,6 +29,7 @@ class Hold:
     id: str
     scope: HoldScope
     target: str
+    agency_code: str  # whose archive placed it (it manages the hold)
     reason: str
     placed_by: str
     placed_at: datetime

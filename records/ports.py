@@ -280,7 +280,10 @@ class HoldRepository(Protocol):
         """The active holds on any of these (scope, target) pairs."""
         ...
 
-    def find(self, *, active_only: bool, limit: int, offset: int) -> tuple[list[Hold], int]: ...
+    def find(self, *, agencies: frozenset[str] | None, active_only: bool, limit: int,
+             offset: int) -> tuple[list[Hold], int]:
+        """Holds placed by these agencies' archives (None: all), newest first."""
+        ...
 
 
 class ArchivalFileRepository(Protocol):

@@ -455,6 +455,7 @@ class HoldRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     scope: Mapped[str] = mapped_column(String(20))
     target: Mapped[str] = mapped_column(String(64))
+    agency_code: Mapped[str] = mapped_column(String(40), index=True)  # whose archive placed it
     reason: Mapped[str] = mapped_column(Text)
     placed_by: Mapped[str] = mapped_column(String(64))
     placed_at: Mapped[datetime]

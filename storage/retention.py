@@ -34,7 +34,8 @@ def _retention(r: Any) -> DossierRetention:
 
 
 def _hold(r: Any) -> Hold:
-    return Hold(id=r.id, scope=HoldScope(r.scope), target=r.target, reason=r.reason, placed_by=r.placed_by,
+    return Hold(id=r.id, scope=HoldScope(r.scope), target=r.target, agency_code=r.agency_code, reason=r.reason,
+                placed_by=r.placed_by,
                 placed_at=r.placed_at, released_by=r.released_by, released_at=r.released_at,
                 release_reason=r.release_reason or "")
 
@@ -112,7 +113,8 @@ class SqlHoldRepository:
 
     def add(self, hold: Hold) -> None:
         self.session.execute(insert(HOLDS).values(
-            id=hold.id, scope=hold.scope.value, target=hold.target, reason=hold.reason, placed_by=hold.placed_by,
+            id=hold.id, scope=hold.scope.value, target=hold.target, agency_code=hold.agency_code, reason=hold.reason,
+            placed_by=hold.placed_by,
             placed_at=hold.placed_at, released_by=None, released_at=None, release_reason=""))
 
     def get(self, hold_id: str, *, for_update: bool = False) -> Hold | None:
@@ -133,8 +135,11 @@ class SqlHoldRepository:
                                     .order_by(HOLDS.c.placed_at))
         return [_hold(r) for r in rows]
 
-    def find(self, *, active_only: bool, limit: int, offset: int) -> tuple[list[Hold], int]:
+    def find(self, *, agencies: frozenset[str] | None, active_only: bool, limit: int,
+             offset: int) -> tuple[list[Hold], int]:
         conditions: list[Any] = [HOLDS.c.released_at.is_(None)] if active_only else []
+        if agencies is not None:
+            conditions.append(HOLDS.c.agency_code.in_(sorted(agencies)))
         count = self.session.scalar(select(func.count()).select_from(HOLDS).where(*conditions)) or 0
         rows = self.session.execute(select(HOLDS).where(*conditions).order_by(HOLDS.c.placed_at.desc())
                                     .limit(limit).offset(offset))

@@ -25,6 +25,7 @@ from records.access import Principal
 from records.clock import FixedClock
 from records.services.catalogue import load_principal
 from search.tantivy_index import TantivyIndex
+from storage.blobs import LocalBlobStore
 from tests.support.databases import fresh_database
 from tests.support.factories import MONDAY_9AM
 
@@ -47,14 +48,16 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 @pytest.fixture
-def backends(database: Backends) -> Iterator[Backends]:
-    """The shared database inside an outer transaction that is rolled back after the test."""
+def backends(database: Backends, tmp_path: Path) -> Iterator[Backends]:
+    """The shared database inside an outer transaction that is rolled back after the test, with a blob store of the
+    test's own (what a rolled-back test stored, such as an audit checkpoint, must not outlive it)."""
     engine: Engine = database.engine
     connection = engine.connect()
     outer = connection.begin()
     factory = sessionmaker(bind=connection, expire_on_commit=False, autoflush=False,
                            join_transaction_mode="create_savepoint")
-    scoped = replace(database, session_factory=factory, clock=FixedClock(MONDAY_9AM), search=TantivyIndex(None))
+    scoped = replace(database, session_factory=factory, clock=FixedClock(MONDAY_9AM), search=TantivyIndex(None),
+                     blobs=LocalBlobStore(tmp_path / "blobs"))
     scoped.tasks = InlineTaskQueue(scoped)  # jobs run at once, inside the test's transaction
     yield scoped
     outer.rollback()

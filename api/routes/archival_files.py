@@ -193,6 +193,35 @@ def file_metadata_xml(file_code: str, uow: UowDep, user: CurrentUser) -> Respons
     return Response(xml, media_type="application/xml")
 
 
+@router.get("/files/{file_code}/export.pdf", summary="Xuất hồ sơ lưu trữ thành một tệp PDF (Nghị định 30)",
+            response_class=Response, responses={200: {"content": {"application/pdf": {}}}},
+            description="The file's cover and document list, then every document in chronological order (the "
+                        "searchable PDF/A when there is one). Its XML is at metadata.xml.")
+def file_pdf(file_code: str, backends: BackendsDep, uow: UowDep, user: CurrentUser) -> Response:
+    from api.reports.file_export import render_file_pdf
+    from records.blobs import SEARCHABLE_PDF, BlobMissing, derived_key, original_key
+
+    summary, entries, meta = file_detail(uow=uow, actor=user, file_code=file_code)
+    with uow:
+        hashes = {e.document_id: d.sha256 for e in entries
+                  if (d := uow.documents.get(e.document_id)) is not None}
+
+    def open_document(document_id: str) -> Any:
+        sha = hashes.get(document_id)
+        if sha is None:
+            return None
+        for key in (derived_key(sha, SEARCHABLE_PDF), original_key(sha)):
+            try:
+                return backends.blobs.open(key)
+            except BlobMissing:
+                continue
+        return None
+
+    pdf = render_file_pdf(summary, meta, [e.document_id for e in entries], open_document)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{file_code}.pdf"'})
+
+
 @router.get("/files/{file_code}/documents.pdf", summary="Mục lục văn bản trong hồ sơ (PDF)", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
 def documents_list(file_code: str, uow: UowDep, user: CurrentUser) -> Response:

@@ -18,6 +18,7 @@ import { renderAccessLog } from "./views/access_log.js";
 import { renderIntegrations } from "./views/integrations.js";
 import { renderWebhooks } from "./views/webhooks.js";
 import { renderDelivery, renderWebhook } from "./views/webhook_deliveries.js";
+import { renderArchive } from "./views/archive.js";
 import { renderAuditChain } from "./views/audit_chain.js";
 
 const header = document.getElementById("app-header");
@@ -50,6 +51,7 @@ const ROUTES = [
   { pattern: /^\/access-log$/, nav: "access-log", render: (ctx) => renderAccessLog(ctx) },
   { pattern: /^\/integrations$/, nav: "integrations", render: (ctx) => renderIntegrations(ctx) },
   { pattern: /^\/webhooks$/, nav: "webhooks", render: (ctx) => renderWebhooks(ctx) },
+  { pattern: /^\/archive$/, nav: "archive", render: (ctx) => renderArchive(ctx) },
   { pattern: /^\/webhooks\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderWebhook(ctx) },
   { pattern: /^\/webhooks\/([^/]+)\/deliveries\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderDelivery(ctx) },
   { pattern: /^\/archive\/audit$/, nav: "audit-chain", render: (ctx) => renderAuditChain(ctx) },
@@ -66,6 +68,7 @@ const navItems = () => [
   ["access-log", "#/access-log", t("nav.access_log"), (me) => api.hasRole(me, "auditor", "admin")],
   ["integrations", "#/integrations", t("nav.integrations"), (me) => api.hasRole(me, "admin", "leader")],
   ["webhooks", "#/webhooks", t("nav.webhooks"), (me) => api.hasRole(me, "admin")],
+  ["archive", "#/archive", t("nav.archive"), (me) => api.hasRole(me, "archivist", "leader", "auditor", "admin")],
   ["audit-chain", "#/archive/audit", t("nav.audit_chain"), (me) => api.hasRole(me, "auditor", "archivist", "admin")],
 ];
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from records.access import Principal, Role
 from records.access_log import AccessKind
+from records.agencies import Agency
 from records.archival_files import (
     ArchivalDocument,
     ArchivalFile,
@@ -21,7 +22,7 @@ from records.archive import archive_agencies, require_archive_role
 from records.archive_alerts import ArchiveAlert
 from records.clock import Clock, local_date
 from records.decree30 import FileMetadata, file_xml
-from records.errors import Conflict, NotFound, ValidationFailed
+from records.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
 from records.retention import CLOSED_STATES
 from records.services.access import audited, dossier_not_found
@@ -43,6 +44,16 @@ def _in_scope(uow: UnitOfWork, actor: Principal | None, file_code: str, *, for_u
     if file is None or (scope is not None and file.organ_id not in scope):
         raise _file_not_found(file_code)
     return file
+
+
+def _own_agency(uow: UnitOfWork, actor: Principal, agency_code: str) -> Agency:
+    """The agency, when its records are in the actor's archive; else 403 outside_archive_scope."""
+    scope = archive_agencies(actor, uow.agencies.list())
+    agency = uow.agencies.get(agency_code)
+    if agency is None or (scope is not None and agency_code not in scope):
+        raise PermissionDenied("Cơ quan không thuộc phạm vi lưu trữ của bạn.", "The agency is not in your archive.",
+                               code="outside_archive_scope", detail={"agency_code": agency_code})
+    return agency
 
 
 def _renumber(uow: UnitOfWork, file: ArchivalFile) -> None:
@@ -93,11 +104,7 @@ def create_file(*, uow: UnitOfWork, clock: Clock, actor: Principal, organ_id: st
     now = clock.now()
     with uow:
         uow.begin_write()
-        scope = archive_agencies(actor, uow.agencies.list())
-        agency = uow.agencies.get(organ_id)
-        if agency is None or (scope is not None and organ_id not in scope):
-            raise ValidationFailed("Cơ quan không thuộc phạm vi lưu trữ của bạn.", "The agency is not in your archive.",
-                                   code="unknown_agency", detail={"agency_code": organ_id})
+        agency = _own_agency(uow, actor, organ_id)
         file = ArchivalFile(id=uuid.uuid4().hex, organ_id=organ_id, file_catalog=year, file_notation=notation.strip(),
                             title=title.strip(), maintenance=maintenance, rights=rights, creator=agency.name,
                             description=description, procedure_code=procedure_code, created_by=actor.username,
@@ -122,11 +129,7 @@ def gather_files(*, uow: UnitOfWork, clock: Clock, actor: Principal, agency_code
     now = clock.now()
     with uow:
         uow.begin_write()
-        scope = archive_agencies(actor, uow.agencies.list())
-        agency = uow.agencies.get(agency_code)
-        if agency is None or (scope is not None and agency_code not in scope):
-            raise ValidationFailed("Cơ quan không thuộc phạm vi lưu trữ của bạn.", "The agency is not in your archive.",
-                                   code="unknown_agency", detail={"agency_code": agency_code})
+        agency = _own_agency(uow, actor, agency_code)
         found, _ = uow.dossiers.find(DossierQuery(DossierFilters(agency_code=agency_code, states=CLOSED_STATES,
                                                                  limit=100_000), visible_agencies=None, now=now))
         touched: dict[str, ArchivalFile] = {}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from records.access import Principal
+from records.access import Principal, Role
 from records.access_log import AccessKind
 from records.archival_files import maintenance_label, split_notation
 from records.archive import archive_agencies, require_archive_role
@@ -23,7 +23,7 @@ from records.calendar import WorkingCalendar
 from records.clock import Clock, local_date
 from records.decree30 import DocumentEntry, FileMetadata
 from records.documents import Document
-from records.errors import Conflict, ValidationFailed
+from records.errors import Conflict, PermissionDenied, ValidationFailed
 from records.package import DocumentRecord, DossierRecord
 from records.ports import UnitOfWork
 from records.procedures import DocumentType
@@ -127,10 +127,16 @@ def import_dossier(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, tasks: Ta
     metadata and hashes. Refused whole — nothing stored — for an unknown agency or procedure, a dossier or document
     that already exists, or a missing original. The search entry is rebuilt through the task queue."""
     if actor is not None:
-        require_archive_role(actor)
+        require_archive_role(actor, Role.ARCHIVIST, Role.ADMIN)
     dossier = record.dossier
     with uow:
         known_agencies = {a.code for a in uow.agencies.list()}
+        scope = None if actor is None else archive_agencies(actor, uow.agencies.list())
+        if scope is not None and dossier.receiving_agency_code in known_agencies \
+                and dossier.receiving_agency_code not in scope:
+            raise PermissionDenied("Hồ sơ trong gói không thuộc phạm vi lưu trữ của bạn.",
+                                   "The package's dossier is not in your archive.", code="outside_archive_scope",
+                                   detail={"agency_code": dossier.receiving_agency_code})
         wanted = {dossier.receiving_agency_code, dossier.holder_agency_code, *dossier.participant_agencies,
                   *dossier.linked_agencies}
         unknown = sorted(a for a in wanted if a and a not in known_agencies)

@@ -67,17 +67,22 @@ def _covered_dossiers(uow: UnitOfWork, hold: Hold, now: datetime) -> list[Dossie
     return found
 
 
-def _check_target(uow: UnitOfWork, actor: Principal, scope: HoldScope, target: str) -> None:
+def _owner(uow: UnitOfWork, actor: Principal, scope: HoldScope, target: str) -> str:
+    """The agency whose archive the hold belongs to: the dossier's or the file's, or the actor's own for an
+    applicant. Raises not-found for a target outside the actor's archive."""
     scope_agencies = archive_agencies(actor, uow.agencies.list())
     if scope is HoldScope.DOSSIER:
         dossier = uow.dossiers.get(target)
         if dossier is None or (scope_agencies is not None and dossier.receiving_agency_code not in scope_agencies):
             raise dossier_not_found(target)
-    elif scope is HoldScope.FILE:
+        return dossier.receiving_agency_code
+    if scope is HoldScope.FILE:
         file = uow.archival_files.get(target)
         if file is None or (scope_agencies is not None and file.organ_id not in scope_agencies):
             raise NotFound("Không tìm thấy hồ sơ lưu trữ.", "Archival file not found.", code="file_not_found",
                            detail={"file_code": target})
+        return file.organ_id
+    return actor.agency_code
 
 
 def place_hold(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, actor: Principal, scope: HoldScope, target: str,
@@ -87,11 +92,10 @@ def place_hold(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, actor: Princi
     target = target.strip()
     check_new_hold(scope, target, reason)
     now = clock.now()
-    hold = Hold(id=uuid.uuid4().hex, scope=scope, target=target, reason=reason.strip(), placed_by=actor.username,
-                placed_at=now)
     with uow:
         uow.begin_write()
-        _check_target(uow, actor, scope, target)
+        hold = Hold(id=uuid.uuid4().hex, scope=scope, target=target, agency_code=_owner(uow, actor, scope, target),
+                    reason=reason.strip(), placed_by=actor.username, placed_at=now)
         uow.holds.add(hold)
         covered = _covered_dossiers(uow, hold, now)
         for dossier in covered:
@@ -114,9 +118,9 @@ def release_hold(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, actor: Prin
     with uow:
         uow.begin_write()
         hold = uow.holds.get(hold_id, for_update=True)
-        if hold is None:
+        scope_agencies = archive_agencies(actor, uow.agencies.list())
+        if hold is None or (scope_agencies is not None and hold.agency_code not in scope_agencies):
             raise _hold_not_found(hold_id)
-        _check_target(uow, actor, hold.scope, hold.target)
         hold.release(by=actor.username, at=now, reason=reason)
         uow.holds.save(hold)
         covered = _covered_dossiers(uow, hold, now)
@@ -155,7 +159,8 @@ def list_holds(*, uow: UnitOfWork, actor: Principal, active_only: bool = True, l
                offset: int = 0) -> tuple[list[Hold], int]:
     require_archive_role(actor, Role.ARCHIVIST, Role.LEADER, Role.AUDITOR)
     with uow:
-        return uow.holds.find(active_only=active_only, limit=limit, offset=offset)
+        return uow.holds.find(agencies=archive_agencies(actor, uow.agencies.list()), active_only=active_only,
+                              limit=limit, offset=offset)
 
 
 def dossier_holds(*, uow: UnitOfWork, clock: Clock, actor: Principal, code: str) -> list[Hold]:

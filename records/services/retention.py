@@ -12,7 +12,7 @@ from records.access_log import AccessKind
 from records.archive import archive_agencies, require_archive_role
 from records.clock import Clock, local_date
 from records.dossiers import Dossier
-from records.errors import NotFound, ValidationFailed
+from records.errors import NotFound, PermissionDenied, ValidationFailed
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
 from records.retention import (
     CLOSED_STATES,
@@ -78,6 +78,18 @@ def _affected_procedures(uow: UnitOfWork, schedule: RetentionSchedule) -> list[s
     return [p.code for p in uow.procedures.list() if p.field == schedule.field]
 
 
+def _require_schedule_editor(uow: UnitOfWork, actor: Principal) -> None:
+    """Retention schedules apply to every agency: set by administrators and the provincial archive's archivists."""
+    require_archive_role(actor, *SCHEDULE_EDITORS)
+    if actor.sees_everything:
+        return
+    agency = uow.agencies.get(actor.agency_code)
+    if agency is None or agency.level != "province":
+        raise PermissionDenied("Chỉ lưu trữ cấp tỉnh hoặc quản trị viên được đặt thời hạn bảo quản.",
+                               "Only the provincial archive or an administrator sets retention schedules.",
+                               code="schedule_editor_required")
+
+
 def save_schedule(*, uow: UnitOfWork, clock: Clock, actor: Principal, years: int | None, end_action: EndAction,
                   procedure_code: str | None = None, field: str | None = None, document_type: str | None = None,
                   legal_minimum_years: int | None = None, note: str = "", schedule_id: str | None = None,
@@ -88,6 +100,7 @@ def save_schedule(*, uow: UnitOfWork, clock: Clock, actor: Principal, years: int
     now = clock.now()
     with uow:
         uow.begin_write()
+        _require_schedule_editor(uow, actor)
         earlier = None
         if schedule_id is not None:
             earlier = uow.retention.get_schedule(schedule_id)

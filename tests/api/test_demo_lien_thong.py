@@ -27,7 +27,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
         backends = build_backends(Settings(database_url=url, data_dir=directory, secret_key=TEST_SECRET))
         backends.tasks = InlineTaskQueue(backends)  # the papers are read at once, as the worker would
         summary = load_demo(backends, password="demo-password-for-tests")
-        assert summary.dossiers_created == 10  # six stories, the 3-in-1 group and its three linked dossiers
+        # six stories, the 3-in-1 group and its three linked dossiers, two birth registrations closed six years ago
+        assert summary.dossiers_created == 12
         desk = load_principal(uow=backends.uow(), username="tiepnhan.tranbien")
         with TestClient(create_app(backends=backends)) as client:
             yield client, directory, {"Authorization": f"Bearer {backends.tokens.issue(desk).token}"}
@@ -60,3 +61,16 @@ def test_the_three_in_one_group_has_its_linked_dossiers_at_their_agencies(
     assert (group["total"], group["done"]) == (3, 1)
     found = client.get("/api/v1/search", params={"q": "nguyen minh an"}, headers=desk).json()
     assert groups[0]["code"] in [hit["dossier_code"] for hit in found["data"]]
+
+
+def test_the_archivist_finds_the_demo_archive_ready(demo: tuple[TestClient, Path, dict[str, str]]) -> None:
+    """The ward's archivist opens the archive page's data: two dossiers due under the 5-year schedule, and the
+    archival file of their year."""
+    client, _directory, _desk = demo
+    token = client.post("/api/v1/auth/token", data={"username": "luutru.tranbien",
+                                                    "password": "demo-password-for-tests"}).json()["access_token"]
+    archivist = {"Authorization": f"Bearer {token}"}
+    due = client.get("/api/v1/archive/retention/due", headers=archivist).json()
+    assert due["count"] == 2 and {d["end_action"] for d in due["data"]} == {"destroy"}
+    files = client.get("/api/v1/archive/files", headers=archivist).json()["data"]
+    assert [(f["doc_total"], len(f["dossier_codes"])) for f in files] == [(2, 2)]

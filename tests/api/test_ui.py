@@ -17,9 +17,14 @@ from fastapi.testclient import TestClient
 
 from records.access import PrincipalKind, Reason, Role, Scope
 from records.access_log import AccessKind
+from records.archival_files import FileState
+from records.disposition import DispositionState
 from records.documents import DocumentStatus, PageSource
 from records.dossiers import ApplicantKind, Channel, DossierState, Party, Timeliness
+from records.fixity import Outcome
+from records.holds import HoldScope
 from records.procedures import DocumentType
+from records.retention import EndAction, RetentionState
 from records.shares import ShareStatus
 from records.webhooks import DeliveryStatus, EventType
 
@@ -37,7 +42,9 @@ ENUM_NAMESPACES: dict[str, type[StrEnum]] = {
     "state": DossierState, "role": Role, "channel": Channel, "kind": ApplicantKind, "party": Party,
     "timeliness": Timeliness, "doc_status": DocumentStatus, "doc_type": DocumentType, "page_source": PageSource,
     "access_reason": Reason, "access_action": AccessKind, "principal_kind": PrincipalKind, "share_status": ShareStatus,
-    "scope": Scope, "event_type": EventType, "delivery_status": DeliveryStatus,
+    "scope": Scope, "event_type": EventType, "delivery_status": DeliveryStatus, "archive.action": EndAction,
+    "archive.rstate": RetentionState, "archive.pstate": DispositionState, "archive.scope": HoldScope,
+    "archive.fstate": FileState, "archive.outcome": Outcome,
 }
 
 

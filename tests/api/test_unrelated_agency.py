@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from itertools import product
 from typing import Any
 
@@ -25,10 +25,11 @@ from fastapi.testclient import TestClient
 
 from infra.wiring import Backends
 from records.archive_alerts import ArchiveAlert
-from records.clock import FixedClock
+from records.clock import VN_TZ, FixedClock
 from records.services.alerts import scan_deadlines
 from tests.api.helpers import intake, move
 from tests.api.test_documents import APPLICATION, upload
+from tests.archive.test_disposition import closed_birth_registration
 from tests.support.factories import LAND_OFFICE, TRAN_BIEN
 from tests.support.papers import born_digital_pdf
 
@@ -50,7 +51,10 @@ GLOBAL = {
     ("get", "/api/v1/dossiers/late"), ("get", "/api/v1/search"), ("get", "/api/v1/shares/received"),
     ("get", "/api/v1/alerts"), ("get", "/api/v1/stats/timeliness"), ("get", "/api/v1/users"),
     ("get", "/api/v1/integrations"), ("get", "/api/v1/access-log"), ("get", "/api/v1/webhooks"),
-    ("get", "/api/v1/archive/alerts"),
+    ("get", "/api/v1/archive/alerts"), ("get", "/api/v1/archive/schedules"), ("get", "/api/v1/archive/retention/due"),
+    ("get", "/api/v1/archive/holds"), ("get", "/api/v1/archive/dispositions"), ("get", "/api/v1/archive/files"),
+    ("get", "/api/v1/archive/files.pdf"), ("get", "/api/v1/archive/fixity"), ("post", "/api/v1/archive/audit/verify"),
+    ("get", "/api/v1/archive/audit"),
 }
 
 
@@ -95,10 +99,30 @@ class World:
             self.archive_alert = uow.archive_alerts.find(agencies=frozenset({TRAN_BIEN}),
                                                          include_acknowledged=False)[0][0].id
             uow.commit()
+        self._archive(client, auth, clock)
         self.secrets = [APPLICANT, CCCD, CHILD, PURPOSE, TITLE, GROUP_TITLE, SUBJECT, "don-dat.pdf", "to-khai.pdf",
                         "Hệ thống đất đai", self.land, self.group, *self.linked, self.paper, self.group_paper,
                         self.share, self.account, group["receipt_secret"], self.webhook, self.delivery,
-                        "hoso-events", "Phần mềm một cửa phường Trấn Biên"]
+                        "hoso-events", "Phần mềm một cửa phường Trấn Biên", self.old, "Trương Thị Bé", self.file,
+                        "075199990000", "Yêu cầu của tòa án", self.hold, self.disposition]
+
+    def _archive(self, client: TestClient, auth: Auth, clock: FixedClock) -> None:
+        """The ward's archive: a birth registration closed six years ago under a 5-year schedule, proposed for
+        destruction and gathered into an archival file; a hold on an applicant; the land dossier's export bag."""
+        archivist, province = auth("luutru.tranbien"), auth("luutru.tinh")
+        now = clock.at
+        closed = datetime.combine(now.date().replace(year=now.year - 6), time(9), VN_TZ)
+        self.old, _ = closed_birth_registration(client, auth, clock, closed_on=closed, word="lưu trữ phường")
+        clock.at = now
+        self.schedule = client.post("/api/v1/archive/schedules", headers=province, json={
+            "procedure_code": "1.001193", "years": 5, "end_action": "destroy"}).json()["id"]
+        self.disposition = client.post("/api/v1/archive/dispositions", headers=archivist, json={
+            "dossier_codes": [self.old], "reason": "Hết hạn"}).json()["id"]
+        self.file = client.post("/api/v1/archive/files/gather", headers=archivist, json={
+            "agency_code": TRAN_BIEN, "year": closed.year}).json()["data"][0]["file_code"]
+        self.hold = client.post("/api/v1/archive/holds", headers=archivist, json={
+            "scope": "applicant", "target": "075199990000", "reason": "Yêu cầu của tòa án"}).json()["id"]
+        self.bag = client.post(f"/api/v1/archive/exports/{self.land}", headers=auth("quantri.tinh")).content
 
     def path_values(self, path: str, name: str) -> list[tuple[str, str]]:
         """(real value, made-up value of the same shape) for a path parameter."""
@@ -108,8 +132,10 @@ class World:
             return [("1.012756", "1.012756")]
         made_up = {"code": f"{TRAN_BIEN}-260302-9999", "document_id": "0" * 32, "share_id": "f" * 32,
                    "account_id": "e" * 32, "alert_id": "999999", "page_number": "1", "webhook_id": "d" * 32,
-                   "delivery_id": "c" * 32, "archive_alert_id": "999999"}
-        real = {"archive_alert_id": [str(self.archive_alert)],
+                   "delivery_id": "c" * 32, "archive_alert_id": "999999", "schedule_id": "a" * 32,
+                   "hold_id": "b" * 32, "disposition_id": "9" * 32, "file_code": f"{TRAN_BIEN}.2020.9.999999"}
+        real = {"archive_alert_id": [str(self.archive_alert)], "schedule_id": [self.schedule], "hold_id": [self.hold],
+                "disposition_id": [self.disposition], "file_code": [self.file],
                 "code": [self.land, self.group, *self.linked], "document_id": [self.paper, self.group_paper],
                 "share_id": [self.share], "account_id": [self.account], "alert_id": [str(self.alert)],
                 "page_number": ["1"], "webhook_id": [self.webhook], "delivery_id": [self.delivery]}
@@ -151,7 +177,25 @@ def examples(world: World, clock: FixedClock) -> dict[tuple[str, str], dict[str,
         ("post", "/api/v1/shares/{share_id}/revoke"): {"json": {"reason": "thu hồi"}},
         ("post", "/api/v1/alerts/{alert_id}/acknowledge"): {},
         ("post", "/api/v1/archive/alerts/{archive_alert_id}/acknowledge"): {},
+        ("post", "/api/v1/archive/schedules"): {"json": {"procedure_code": "1.001193", "years": 10,
+                                                          "end_action": "destroy"}},
+        ("put", "/api/v1/archive/schedules/{schedule_id}"): {"json": {"procedure_code": "1.001193", "years": 10,
+                                                                      "end_action": "destroy"}},
+        ("post", "/api/v1/archive/retention/{code}/due-date"): {"json": {"due_on": "2040-01-01", "reason": "x"}},
+        ("post", "/api/v1/archive/holds"): {"json": {"scope": "dossier", "target": world.land, "reason": "x"}},
+        ("post", "/api/v1/archive/holds/{hold_id}/release"): {"json": {"reason": "x"}},
+        ("post", "/api/v1/archive/dispositions"): {"json": {"dossier_codes": [world.old], "reason": "x"}},
+        ("post", "/api/v1/archive/dispositions/{disposition_id}/approve"): {"json": {"password": "mat-khau-lanh-dao"}},
+        ("post", "/api/v1/archive/dispositions/{disposition_id}/reject"): {"json": {"note": "x"}},
+        ("post", "/api/v1/archive/files"): {"json": {"organ_id": TRAN_BIEN, "year": 2020, "notation": "X",
+                                                      "title": "x", "maintenance": "05 năm"}},
+        ("post", "/api/v1/archive/files/gather"): {"json": {"agency_code": TRAN_BIEN, "year": 2020}},
+        ("post", "/api/v1/archive/files/{file_code}/dossiers"): {"json": {"remove": [world.old]}},
+        ("post", "/api/v1/archive/files/{file_code}/state"): {"json": {"state": "closed"}},
+        ("patch", "/api/v1/archive/files/{file_code}/documents/{document_id}"): {"json": {"Subject": "x"}},
+        ("post", "/api/v1/archive/exports/{code}"): {},
         ("post", "/api/v1/archive/audit/verify"): {},
+        ("post", "/api/v1/archive/imports"): {"files": {"file": ("bag.zip", world.bag, "application/zip")}},
         ("post", "/api/v1/users"): {"json": {"username": "ke.la", "full_name": "Kẻ Lạ", "agency_code": TRAN_BIEN,
                                              "roles": ["admin"], "password": "mat-khau-dai-du"}},
         ("post", "/api/v1/integrations"): {"json": {"name": "x", "agency_code": TRAN_BIEN, "scopes": ["read"]}},
@@ -200,7 +244,11 @@ def strangers(client: TestClient, auth: Auth) -> dict[str, dict[str, str]]:
     assert created.status_code == 201, created.text
     token = client.post("/api/v1/integrations", headers=admin, json={
         "name": "Hệ thống thuế", "agency_code": "HT.THUE.H19", "scopes": ["read", "attach"]}).json()["token"]
-    return {"officer": auth("motcua.tanphu"), "leader": auth("lanhdao.tanphu"),
+    archivist = client.post("/api/v1/users", headers=admin, json={
+        "username": "luutru.tanphu", "full_name": "Lê Thị Lưu", "agency_code": TAN_PHU, "roles": ["archivist"],
+        "password": "mat-khau-luu-tru"})
+    assert archivist.status_code == 201, archivist.text
+    return {"officer": auth("motcua.tanphu"), "leader": auth("lanhdao.tanphu"), "archivist": auth("luutru.tanphu"),
             "tax system": {"Authorization": f"Bearer {token}"}}
 
 
@@ -221,7 +269,7 @@ def test_every_endpoint_refuses_an_unrelated_agency_and_leaks_nothing(
             label = f"{who}: {method.upper()} {real}"
             answer = client.request(method, real, headers=headers, **request)
             walked += 1
-            _assert_no_leak(world, answer, real, label)
+            _assert_no_leak(world, answer, real + repr(request.get("json")), label)  # echoing what was sent is fine
             if (method, path) in GLOBAL:
                 assert answer.status_code in {200} | REFUSED, label
                 continue

@@ -122,6 +122,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('scope', sa.String(length=20), nullable=False),
     sa.Column('target', sa.String(length=64), nullable=False),
+    sa.Column('agency_code', sa.String(length=40), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('placed_by', sa.String(length=64), nullable=False),
     sa.Column('placed_at', sa.DateTime(timezone=True), nullable=False),
@@ -132,6 +133,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('legal_holds', schema=None) as batch_op:
         batch_op.create_index('ix_legal_holds_target', ['scope', 'target'], unique=False)
+        batch_op.create_index(batch_op.f('ix_legal_holds_agency_code'), ['agency_code'], unique=False)
 
     op.create_table('tombstones',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -215,6 +217,7 @@ def downgrade() -> None:
     op.drop_table('tombstones')
     with op.batch_alter_table('legal_holds', schema=None) as batch_op:
         batch_op.drop_index('ix_legal_holds_target')
+        batch_op.drop_index(batch_op.f('ix_legal_holds_agency_code'))
 
     op.drop_table('legal_holds')
     op.drop_table('fixity_state')
