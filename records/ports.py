@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from records.access import Role, ShareGrant
-from records.access_log import AccessEntry, AccessLogFilter
+from records.access_log import AccessEntry, AccessKind, AccessLogFilter
 from records.agencies import Agency
 from records.alerts import Alert, AlertKind, DueDossier
 from records.archival_files import ArchivalDocument, ArchivalFile, FileState
@@ -230,6 +230,10 @@ class AccessLogRepository(Protocol):
 
     def head(self) -> tuple[int, str]:
         """The id and hash of the chain's last entry."""
+        ...
+
+    def latest(self, action: AccessKind) -> AccessEntry | None:
+        """The newest entry of one kind (walks back from the end of the log: cheap for recent kinds)."""
         ...
 
 

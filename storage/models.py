@@ -380,6 +380,8 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_id: Mapped[int] = mapped_column(BigInteger)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # The hash before last_hash: what a one-statement append (PostgreSQL) reads back as its entry's prev_hash.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class ArchiveAlertRow(Base):

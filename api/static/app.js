@@ -20,6 +20,7 @@ import { renderIntegrations } from "./views/integrations.js";
 import { renderWebhooks } from "./views/webhooks.js";
 import { renderDelivery, renderWebhook } from "./views/webhook_deliveries.js";
 import { renderArchive } from "./views/archive.js";
+import { renderAuditChain } from "./views/audit_chain.js";
 
 const header = document.getElementById("app-header");
 const main = document.getElementById("main");
@@ -56,6 +57,7 @@ const ROUTES = [
   { pattern: /^\/archive$/, nav: "archive", render: (ctx) => renderArchive(ctx) },
   { pattern: /^\/webhooks\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderWebhook(ctx) },
   { pattern: /^\/webhooks\/([^/]+)\/deliveries\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderDelivery(ctx) },
+  { pattern: /^\/archive\/audit$/, nav: "audit-chain", render: (ctx) => renderAuditChain(ctx) },
 ];
 
 // [key, href, label, who sees it] — by role; the views and the API check again.
@@ -71,6 +73,7 @@ const navItems = () => [
   ["integrations", "#/integrations", t("nav.integrations"), (me) => api.hasRole(me, "admin", "leader")],
   ["webhooks", "#/webhooks", t("nav.webhooks"), (me) => api.hasRole(me, "admin")],
   ["archive", "#/archive", t("nav.archive"), (me) => api.hasRole(me, "archivist", "leader", "auditor", "admin")],
+  ["audit-chain", "#/archive/audit", t("nav.audit_chain"), (me) => api.hasRole(me, "auditor", "archivist", "admin")],
 ];
 
 function parseHash() {
