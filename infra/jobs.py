@@ -58,9 +58,10 @@ def archive_upkeep_job(backends: Backends) -> dict[str, int]:
     them), deposit reminders, and finishing destructions whose blobs are still pending."""
     from records.services.archival_files import remind_deposits
     from records.services.disposition import finish_dispositions
-    from records.services.retention import start_missing_clocks
+    from records.services.retention import lock_retention_on_objects, start_missing_clocks
 
     return {"clocks_started": start_missing_clocks(uow=backends.uow(), clock=backends.clock),
+            "objects_locked": lock_retention_on_objects(uow=backends.uow(), blobs=backends.blobs),
             "deposit_reminders": remind_deposits(uow=backends.uow(), clock=backends.clock),
             "dispositions_finished": finish_dispositions(uow=backends.uow(), blobs=backends.blobs,
                                                          index=backends.search)}

@@ -266,6 +266,10 @@ class RetentionRepository(Protocol):
         """The retention lines still kept of dossiers of these procedures."""
         ...
 
+    def needing_object_lock(self, *, limit: int) -> list[DossierRetention]:
+        """Kept lines whose due date reaches past the object-store retention already set on their originals."""
+        ...
+
     def due(self, *, on_or_before: date, agencies: frozenset[str] | None, states: frozenset[RetentionState],
             limit: int, offset: int) -> tuple[list[DossierRetention], int]:
         """Lines due on or before the date, earliest first."""

@@ -131,6 +131,7 @@ class DossierRetention:
     extension_reason: str = ""
     extended_by: str | None = None
     state: RetentionState = RetentionState.KEPT
+    object_locked_until: date | None = None  # how far the object store's own retention already reaches
 
     @property
     def scheduled_due_on(self) -> date | None:

@@ -447,6 +447,7 @@ class DossierRetentionRow(Base):
     extension_reason: Mapped[str] = mapped_column(Text, default="")
     extended_by: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(20), index=True)
+    object_locked_until: Mapped[date | None] = mapped_column(Date)  # S3 retention set on the originals up to here
 
 
 class HoldRow(Base):

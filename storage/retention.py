@@ -30,7 +30,8 @@ def _retention(r: Any) -> DossierRetention:
                             closed_at=r.closed_at, schedule_id=r.schedule_id, years=r.years,
                             minimum_years=r.minimum_years, end_action=EndAction(r.end_action),
                             extended_due_on=r.extended_due_on, extension_reason=r.extension_reason or "",
-                            extended_by=r.extended_by, state=RetentionState(r.state))
+                            extended_by=r.extended_by, state=RetentionState(r.state),
+                            object_locked_until=r.object_locked_until)
 
 
 def _hold(r: Any) -> Hold:
@@ -81,7 +82,7 @@ class SqlRetentionRepository:
                   "minimum_years": retention.minimum_years, "end_action": retention.end_action.value,
                   "due_on": retention.due_on, "extended_due_on": retention.extended_due_on,
                   "extension_reason": retention.extension_reason, "extended_by": retention.extended_by,
-                  "state": retention.state.value}
+                  "state": retention.state.value, "object_locked_until": retention.object_locked_until}
         known = self.session.execute(select(RETENTION.c.dossier_code)
                                      .where(RETENTION.c.dossier_code == retention.dossier_code)).first()
         if known is None:
@@ -93,6 +94,15 @@ class SqlRetentionRepository:
     def for_procedures(self, procedure_codes: Sequence[str]) -> list[DossierRetention]:
         rows = self.session.execute(select(RETENTION).where(RETENTION.c.procedure_code.in_(list(procedure_codes)),
                                                             RETENTION.c.state == RetentionState.KEPT.value))
+        return [_retention(r) for r in rows]
+
+    def needing_object_lock(self, *, limit: int) -> list[DossierRetention]:
+        """Kept lines whose due date reaches past the retention already set on their objects."""
+        rows = self.session.execute(select(RETENTION).where(
+            RETENTION.c.due_on.is_not(None),
+            RETENTION.c.state.in_([RetentionState.KEPT.value, RetentionState.PROPOSED.value]),
+            or_(RETENTION.c.object_locked_until.is_(None), RETENTION.c.object_locked_until < RETENTION.c.due_on))
+            .order_by(RETENTION.c.dossier_code).limit(limit))
         return [_retention(r) for r in rows]
 
     def due(self, *, on_or_before: date, agencies: frozenset[str] | None, states: frozenset[RetentionState],

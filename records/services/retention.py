@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from records.access import Principal, Role
 from records.access_log import AccessKind
 from records.archive import archive_agencies, require_archive_role
-from records.clock import Clock, local_date
+from records.blobs import BlobMissing, BlobStore, object_lock_of, original_key
+from records.clock import VN_TZ, Clock, local_date
 from records.dossiers import Dossier
 from records.errors import NotFound, PermissionDenied, ValidationFailed
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
@@ -213,3 +214,39 @@ def start_missing_clocks(*, uow: UnitOfWork, clock: Clock, batch: int = 200) -> 
         if len(found) < batch:
             return started
         offset += batch
+
+
+def lock_retention_on_objects(*, uow: UnitOfWork, blobs: BlobStore, batch: int = 200) -> int:
+    """Where the blob store has object lock (S3), sets each kept dossier's due date as the retention of its
+    documents' originals, so not even the store's administrator deletes them before their time. Runs after the
+    commits that set due dates (the worker's upkeep); never shortens; safe to repeat. How many dossiers."""
+    lock = object_lock_of(blobs)
+    if lock is None:
+        return 0
+    done = 0
+    while True:
+        with uow:
+            lines = uow.retention.needing_object_lock(limit=batch)
+            keys = {line.dossier_code: [original_key(d.sha256) for d in uow.documents.list_for_dossier(
+                line.dossier_code)] for line in lines}
+        if not lines:
+            return done
+        for line in lines:
+            assert line.due_on is not None
+            until = datetime.combine(line.due_on, time(0), VN_TZ)
+            for key in keys[line.dossier_code]:
+                try:
+                    lock.set_retention(key, until)
+                except BlobMissing:
+                    continue
+        with uow:
+            uow.begin_write()
+            for line in lines:
+                current = uow.retention.get(line.dossier_code, for_update=True)
+                if current is not None and current.due_on == line.due_on:
+                    current.object_locked_until = line.due_on
+                    uow.retention.save(current)
+            uow.commit()
+        done += len(lines)
+        if len(lines) < batch:
+            return done

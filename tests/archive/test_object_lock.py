@@ -48,3 +48,29 @@ def test_a_hold_puts_an_s3_legal_hold_on_the_dossiers_objects(on_s3: Backends, t
     release_hold(uow=on_s3.uow(), clock=on_s3.clock, blobs=on_s3.blobs, actor=archivist, hold_id=hold.id,
                  reason="Đã giải quyết tranh chấp")
     assert not client.is_object_legal_hold_enabled(bucket, original_key(sha))
+
+
+def test_a_due_date_becomes_the_objects_s3_retention(on_s3: Backends, tmp_path: Path, s3_server: str) -> None:
+    """GIVEN a refused dossier with a scanned paper, kept 5 years by its schedule
+    WHEN the worker's upkeep runs THEN the paper's object in the S3 server carries that due date as its object-lock
+    retention, and a second run changes nothing."""
+    from records.dossiers import DossierState
+    from records.retention import EndAction
+    from records.services.dossiers import transition_dossier
+    from records.services.retention import lock_retention_on_objects, save_schedule
+
+    document_id, sha = _paper(on_s3, tmp_path, "thua dat 405")
+    with on_s3.uow() as uow:
+        document = uow.documents.get(document_id)
+    assert document is not None
+    save_schedule(uow=on_s3.uow(), clock=on_s3.clock, actor=officer(on_s3, "luutru.tinh"),
+                  procedure_code="1.012756", years=5, end_action=EndAction.DESTROY)
+    transition_dossier(uow=on_s3.uow(), clock=on_s3.clock, calendar=on_s3.calendar,
+                       actor=officer(on_s3, "tiepnhan.tranbien"), code=document.dossier_code,
+                       to=DossierState.REFUSED, note="Thiếu giấy tờ")
+    assert lock_retention_on_objects(uow=on_s3.uow(), blobs=on_s3.blobs) == 1
+    assert lock_retention_on_objects(uow=on_s3.uow(), blobs=on_s3.blobs) == 0
+    client = Minio(s3_server, access_key=S3_ACCESS_KEY, secret_key=S3_SECRET_KEY, secure=False)
+    headers = client.stat_object(on_s3.settings.s3_bucket, original_key(sha)).metadata
+    assert headers["x-amz-object-lock-mode"] == "GOVERNANCE"
+    assert headers["x-amz-object-lock-retain-until-date"].startswith(f"{MONDAY_9AM.year + 5}-03-0")
