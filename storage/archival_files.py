@@ -58,7 +58,7 @@ class SqlArchivalFileRepository:
         if not file_ids:
             return found
         rows = self.session.execute(select(EVENTS).where(EVENTS.c.file_id.in_(file_ids))
-                                    .order_by(EVENTS.c.at, EVENTS.c.id))
+                                    .order_by(EVENTS.c.id))
         for r in rows:
             found.setdefault(r.file_id, []).append({"from": r.from_state, "to": r.to_state, "by": r.by,
                                                     "at": r.at.isoformat(), "note": r.note})

@@ -91,7 +91,9 @@ def _refresh_due(uow: UnitOfWork, file: ArchivalFile, rule: DepositRule) -> File
 
 def _created(uow: UnitOfWork, actor: Principal, file: ArchivalFile, now: datetime, note: str) -> None:
     uow.archival_files.add(file)
-    uow.archival_files.add_event(file.id, FileEvent(at=now, by=actor.username, to_state=FileState.OPEN, note=note))
+    event = FileEvent(at=now, by=actor.username, to_state=FileState.OPEN, note=note)
+    uow.archival_files.add_event(file.id, event)
+    file.history.append(event.as_dict())
     audited(uow, actor, AccessKind.FILE_CHANGED, now, detail={"file_code": file.file_code, "created": True})
 
 
