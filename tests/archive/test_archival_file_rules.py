@@ -102,6 +102,15 @@ def test_a_held_file_keeps_its_dossiers_metadata_and_state(client: TestClient, a
     code = str(file["file_code"])
     detail = client.get(f"{ARCHIVE}/files/{code}", headers=archivist).json()
     document_id = detail["documents"][0]["document_id"]
+    prefilled = detail["documents"][0]["values"]  # what hoso knew: the type, the pages, the subject
+    assert prefilled["PageAmount"] == 1 and prefilled["TypeName"] and prefilled["Language"] == "Tiếng Việt"
+    edited = client.patch(f"{ARCHIVE}/files/{code}/documents/{document_id}", headers=archivist,
+                          json={"CodeNumber": "15", "CodeNotation": "TK-KS", "IssuedDate": f"{YEAR}-05-04"})
+    assert edited.status_code == 200, edited.text
+    detail = client.get(f"{ARCHIVE}/files/{code}", headers=archivist).json()
+    assert {k: detail["documents"][0]["values"][k] for k in ("CodeNumber", "CodeNotation", "IssuedDate",
+                                                              "PageAmount")} == {
+        "CodeNumber": "15", "CodeNotation": "TK-KS", "IssuedDate": f"{YEAR}-05-04", "PageAmount": 1}
     hold = client.post(f"{ARCHIVE}/holds", headers=archivist, json={"scope": "file", "target": code,
                                                                      "reason": "Thanh tra"})
     assert hold.status_code == 201, hold.text
@@ -141,6 +150,10 @@ def test_refused_changes_leave_the_file_as_it_was(client: TestClient, auth: Auth
     assert made.status_code == 201, made.text
     code = made.json()["file_code"]
     assert code == f"{WARD}.{YEAR}.HT.01" and made.json()["history"][0]["to"] == "open"
+
+    again = client.post(f"{ARCHIVE}/files", headers=archivist, json={
+        "organ_id": WARD, "year": YEAR, "notation": "HT.01", "title": "Lần hai", "maintenance": "10 năm"})
+    assert (again.status_code, again.json()["code"]) == (409, "file_exists")
 
     # A second file claiming the same dossier is not created at all.
     clash = client.post(f"{ARCHIVE}/files", headers=archivist, json={
