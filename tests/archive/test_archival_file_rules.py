@@ -13,6 +13,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy import select, text
 
 from infra.settings import Settings
@@ -207,6 +208,10 @@ def test_the_decree_30_export_is_audited_and_notes_a_missing_document(
     assert whole.status_code == 200
     with pikepdf.open(io.BytesIO(whole.content)) as pdf:
         complete = len(pdf.pages)
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(whole.content)).pages]
+    assert code in pages[0] and "MỤC LỤC VĂN BẢN" in pages[1]  # the cover, the document list
+    assert ["hslt0" in p for p in pages[2:]] == [True, False]  # the documents, oldest first
+    assert ["hslt1" in p for p in pages[2:]] == [False, True]
 
     # One document's content is gone from the store: the export still runs and says which one, in its place.
     with backends.uow() as uow:
@@ -218,6 +223,8 @@ def test_the_decree_30_export_is_audited_and_notes_a_missing_document(
     assert partial.status_code == 200
     with pikepdf.open(io.BytesIO(partial.content)) as pdf:
         assert len(pdf.pages) == complete  # a notice page instead of the one-page document
+    last = PdfReader(io.BytesIO(partial.content)).pages[-1].extract_text()
+    assert "could not be read" in last and gone.id in last.replace("\n", "")
     xml = client.get(f"{ARCHIVE}/files/{code}/metadata.xml", headers=archivist)
     assert xml.status_code == 200 and b"<DocTotal>2</DocTotal>" in xml.content
 
