@@ -21,6 +21,7 @@ import { renderWebhooks } from "./views/webhooks.js";
 import { renderDelivery, renderWebhook } from "./views/webhook_deliveries.js";
 import { renderArchive } from "./views/archive.js";
 import { renderAuditChain } from "./views/audit_chain.js";
+import { renderArchivalFile, renderArchivalFiles } from "./views/archival_files.js";
 
 const header = document.getElementById("app-header");
 const main = document.getElementById("main");
@@ -55,6 +56,8 @@ const ROUTES = [
   { pattern: /^\/integrations$/, nav: "integrations", render: (ctx) => renderIntegrations(ctx) },
   { pattern: /^\/webhooks$/, nav: "webhooks", render: (ctx) => renderWebhooks(ctx) },
   { pattern: /^\/archive$/, nav: "archive", render: (ctx) => renderArchive(ctx) },
+  { pattern: /^\/archive\/files$/, nav: "archival-files", render: (ctx) => renderArchivalFiles(ctx) },
+  { pattern: /^\/archive\/files\/([^/]+)$/, nav: "archival-files", render: (ctx) => renderArchivalFile(ctx) },
   { pattern: /^\/webhooks\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderWebhook(ctx) },
   { pattern: /^\/webhooks\/([^/]+)\/deliveries\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderDelivery(ctx) },
   { pattern: /^\/archive\/audit$/, nav: "audit-chain", render: (ctx) => renderAuditChain(ctx) },
@@ -74,6 +77,8 @@ const navItems = () => [
   ["webhooks", "#/webhooks", t("nav.webhooks"), (me) => api.hasRole(me, "admin")],
   ["archive", "#/archive", t("nav.archive"), (me) => api.hasRole(me, "archivist", "leader", "auditor", "admin")],
   ["audit-chain", "#/archive/audit", t("nav.audit_chain"), (me) => api.hasRole(me, "auditor", "archivist", "admin")],
+  ["archival-files", "#/archive/files", t("nav.archival_files"),
+    (me) => api.hasRole(me, "archivist", "leader", "auditor", "admin")],
 ];
 
 function parseHash() {
