@@ -55,12 +55,15 @@ class InlineTaskQueue:
 
 def archive_upkeep_job(backends: Backends) -> dict[str, int]:
     """The archive's periodic work: retention clocks of newly closed dossiers (a safety net: transitions start
-    them), deposit reminders, and finishing destructions whose blobs are still pending."""
+    them), S3 object-lock retention of kept originals until their due dates, deposit reminders, and finishing
+    destructions whose blobs are still pending."""
     from records.services.archival_files import remind_deposits
     from records.services.disposition import finish_dispositions
-    from records.services.retention import start_missing_clocks
+    from records.services.retention import lock_originals_until_due, start_missing_clocks
 
     return {"clocks_started": start_missing_clocks(uow=backends.uow(), clock=backends.clock),
+            "originals_locked": lock_originals_until_due(uow=backends.uow(), clock=backends.clock,
+                                                         blobs=backends.blobs),
             "deposit_reminders": remind_deposits(uow=backends.uow(), clock=backends.clock),
             "dispositions_finished": finish_dispositions(uow=backends.uow(), blobs=backends.blobs,
                                                          index=backends.search)}

@@ -267,6 +267,13 @@ class RetentionRepository(Protocol):
         """Lines due on or before the date, earliest first."""
         ...
 
+    def object_retention_pending(self, *, due_after: date, limit: int,
+                                 dossier_codes: Sequence[str] | None = None) -> list[DossierRetention]:
+        """Kept lines due after `due_after` whose originals' S3 retention has not been set to their due date yet."""
+        ...
+
+    def mark_object_retention(self, dossier_code: str, until: date) -> None: ...
+
 
 class HoldRepository(Protocol):
     def add(self, hold: Hold) -> None: ...

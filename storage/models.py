@@ -445,6 +445,8 @@ class DossierRetentionRow(Base):
     extension_reason: Mapped[str] = mapped_column(Text, default="")
     extended_by: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(20), index=True)
+    # The due date the S3 object-lock retention of the originals was last set to (None: not set, or no S3 lock).
+    object_retention_on: Mapped[date | None] = mapped_column(Date)
 
 
 class HoldRow(Base):
