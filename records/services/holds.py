@@ -19,7 +19,7 @@ from records.archive import archive_agencies, require_archive_role
 from records.blobs import BlobMissing, BlobStore, document_blob_keys, object_lock_of
 from records.clock import Clock
 from records.dossiers import Dossier
-from records.errors import NotFound
+from records.errors import NotFound, PermissionDenied
 from records.holds import Hold, HoldScope, check_new_hold, on_hold
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
 from records.services.access import audited, dossier_not_found, require
@@ -112,8 +112,13 @@ def place_hold(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, actor: Princi
 
 def release_hold(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, actor: Principal, hold_id: str,
                  reason: str) -> Hold:
-    """Ends a hold, with a reason (an archivist or a leader). Blobs still covered by another hold stay locked."""
+    """Ends a hold, with a reason, by an archivist or a leader — not an administrator as such: a hold binds
+    administrators too. Blobs still covered by another hold stay locked."""
     require_archive_role(actor, *RELEASERS)
+    if not actor.has_any(*RELEASERS):
+        raise PermissionDenied("Chỉ cán bộ lưu trữ hoặc lãnh đạo được gỡ đóng băng.",
+                               "Only an archivist or a leader releases a hold.", code="hold_releaser_required",
+                               detail={"required_roles": sorted(r.value for r in RELEASERS)})
     now = clock.now()
     with uow:
         uow.begin_write()
