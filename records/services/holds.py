@@ -98,6 +98,10 @@ def place_hold(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, actor: Princi
                     reason=reason.strip(), placed_by=actor.username, placed_at=now)
         uow.holds.add(hold)
         covered = _covered_dossiers(uow, hold, now)
+        for code in sorted(d.code for d in covered):
+            # A change in flight holds its dossier's row: the hold waits for it, and a change starting now waits for
+            # the hold and then sees it (no transition slips past a hold placed at the same moment).
+            uow.dossiers.get(code, for_update=True)
         for dossier in covered:
             audited(uow, actor, AccessKind.HOLD_PLACED, now, dossier_code=dossier.code,
                     detail={"hold_id": hold.id, "scope": scope.value, "target": target, "reason": hold.reason})
