@@ -7,6 +7,7 @@ from ingest.pipeline import PipelineSettings, process_document
 from ingest.recognize import TesseractRecognizer
 from records.documents import DocumentStatus
 from records.services.documents import mark_indexed
+from records.services.holds import lock_held_document_blobs
 from records.services.search import index_dossier
 from records.services.webhooks import DeliveryReport, deliver_due
 
@@ -22,10 +23,12 @@ def recognizer_for(backends: Backends) -> TesseractRecognizer:
 
 
 def process_document_job(backends: Backends, document_id: str) -> DocumentStatus:
-    return process_document(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock, tasks=backends.tasks,
-                            recognizer=recognizer_for(backends),
-                            settings=PipelineSettings(workdir=backends.settings.data_dir / "work"),
-                            document_id=document_id)
+    status = process_document(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock, tasks=backends.tasks,
+                              recognizer=recognizer_for(backends),
+                              settings=PipelineSettings(workdir=backends.settings.data_dir / "work"),
+                              document_id=document_id)
+    lock_held_document_blobs(uow=backends.uow(), blobs=backends.blobs, document_id=document_id)
+    return status
 
 
 def deliver_webhooks_job(backends: Backends) -> DeliveryReport:

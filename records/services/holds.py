@@ -164,6 +164,23 @@ def _set_object_holds(blobs: BlobStore, keys: Iterable[str], *, on: bool) -> Non
             continue  # a derivative this document does not have
 
 
+def lock_held_document_blobs(*, uow: UnitOfWork, blobs: BlobStore, document_id: str) -> int:
+    """After a document's derivatives are written: if its dossier is held, they get the S3 legal hold too (a hold
+    placed while the document was being processed covered only the blobs that existed then). Returns the number of
+    keys put under legal hold; 0 without object lock or hold. Safe to repeat."""
+    lock = object_lock_of(blobs)
+    if lock is None:
+        return 0
+    with uow:
+        document = uow.documents.get(document_id)
+        dossier = None if document is None else uow.dossiers.get(document.dossier_code)
+        if document is None or dossier is None or not holds_on(uow, dossier):
+            return 0
+        keys = document_blob_keys(document.sha256, document.page_count)
+    _set_object_holds(blobs, keys, on=True)
+    return len(keys)
+
+
 def list_holds(*, uow: UnitOfWork, actor: Principal, active_only: bool = True, limit: int = 100,
                offset: int = 0) -> tuple[list[Hold], int]:
     require_archive_role(actor, Role.ARCHIVIST, Role.LEADER, Role.AUDITOR)
