@@ -3,7 +3,9 @@
 // Every action goes through the API, which checks roles and scope again.
 
 import * as api from "../api.js";
-import { h, errorBox, formatDate, formatDateTime, heading, notice, onSubmit, select, field, table } from "../dom.js";
+import {
+  h, dossierLink, errorBox, formatDate, formatDateTime, heading, notice, onSubmit, select, field, table,
+} from "../dom.js";
 import {
   dispositionStateLabel, docTypeLabel, endActionLabel, fileStateLabel, fixityOutcomeLabel, holdScopeLabel, lang,
   retentionStateLabel, t,
@@ -151,11 +153,18 @@ function holdsBox(refresh) {
     });
     return h("span", {}, why, button, out);
   };
-  fill(list, () => api.get("/archive/holds"), (page) => page.count === 0 ? notice(t("archive.holds_none"), "info")
-    : table(t("archive.holds"), [t("archive.scope"), t("archive.target"), t("archive.reason"), t("archive.placed"), ""],
-      page.data.map((hold) => [holdScopeLabel(hold.scope), hold.target, hold.reason,
-        `${formatDateTime(hold.placed_at)} — ${hold.placed_by}`, release(hold)])));
-  box.append(list, form);
+  const released = h("input", { type: "checkbox" });
+  const releasedLine = (hold) => h("span", {}, `${t("archive.released")} ${formatDateTime(hold.released_at)} — `
+    + `${hold.released_by}: ${hold.release_reason}`);
+  const load = () => fill(list, () => api.get("/archive/holds", released.checked ? { include_released: "true" } : null),
+    (page) => page.count === 0 ? notice(t("archive.holds_none"), "info")
+      : table(t("archive.holds"), [t("archive.scope"), t("archive.target"), t("archive.reason"), t("archive.placed"), ""],
+        page.data.map((hold) => [holdScopeLabel(hold.scope),
+          hold.scope === "dossier" ? dossierLink(hold.target) : hold.target, hold.reason,
+          `${formatDateTime(hold.placed_at)} — ${hold.placed_by}`, hold.active ? release(hold) : releasedLine(hold)])));
+  released.addEventListener("change", load);
+  load();
+  box.append(h("label", {}, released, ` ${t("archive.show_released")}`), list, form);
   return box;
 }
 
