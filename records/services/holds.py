@@ -33,9 +33,7 @@ def holds_on(uow: UnitOfWork, dossier: Dossier) -> list[Hold]:
     targets = [(HoldScope.DOSSIER, dossier.code), (HoldScope.APPLICANT, dossier.applicant.id_number)]
     if dossier.parent_code is not None:
         targets.append((HoldScope.DOSSIER, dossier.parent_code))
-    file_code = uow.archival_files.file_code_of(dossier.code)
-    if file_code is not None:
-        targets.append((HoldScope.FILE, file_code))
+    targets += [(HoldScope.FILE, file_code) for file_code in sorted(uow.archival_files.file_codes_of(dossier.code))]
     return uow.holds.covering(targets)
 
 
@@ -61,7 +59,7 @@ def _covered_dossiers(uow: UnitOfWork, hold: Hold, now: datetime) -> list[Dossie
         return [] if dossier is None else [dossier, *uow.dossiers.children(dossier.code)]
     if hold.scope is HoldScope.FILE:
         file = uow.archival_files.get(hold.target)
-        return [] if file is None else uow.dossiers.get_many(uow.archival_files.dossier_codes_in(file.id))
+        return [] if file is None else uow.dossiers.get_many(uow.archival_files.dossier_codes_in(file.file_code))
     found, _ = uow.dossiers.find(DossierQuery(DossierFilters(applicant_id_number=hold.target, limit=10_000),
                                               visible_agencies=None, now=now))
     return found

@@ -1,7 +1,7 @@
 """retention: the day up to which the S3 object-lock retention of a dossier's originals has been set
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-04 21:10:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
