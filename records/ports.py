@@ -266,14 +266,17 @@ class RetentionRepository(Protocol):
         """The retention lines still kept of dossiers of these procedures."""
         ...
 
-    def needing_object_lock(self, *, limit: int) -> list[DossierRetention]:
-        """Kept lines whose due date reaches past the object-store retention already set on their originals."""
-        ...
-
     def due(self, *, on_or_before: date, agencies: frozenset[str] | None, states: frozenset[RetentionState],
             limit: int, offset: int) -> tuple[list[DossierRetention], int]:
         """Lines due on or before the date, earliest first."""
         ...
+
+    def object_retention_pending(self, *, due_after: date, limit: int,
+                                 dossier_codes: Sequence[str] | None = None) -> list[DossierRetention]:
+        """Kept lines due after `due_after` whose originals' S3 retention has not been set to their due date yet."""
+        ...
+
+    def mark_object_retention(self, dossier_code: str, until: date) -> None: ...
 
 
 class HoldRepository(Protocol):

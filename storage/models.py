@@ -447,7 +447,8 @@ class DossierRetentionRow(Base):
     extension_reason: Mapped[str] = mapped_column(Text, default="")
     extended_by: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(20), index=True)
-    object_locked_until: Mapped[date | None] = mapped_column(Date)  # S3 retention set on the originals up to here
+    # The due date the S3 object-lock retention of the originals was last set to (None: not set, or no S3 lock).
+    object_retention_on: Mapped[date | None] = mapped_column(Date)
 
 
 class HoldRow(Base):

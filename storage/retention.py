@@ -30,8 +30,7 @@ def _retention(r: Any) -> DossierRetention:
                             closed_at=r.closed_at, schedule_id=r.schedule_id, years=r.years,
                             minimum_years=r.minimum_years, end_action=EndAction(r.end_action),
                             extended_due_on=r.extended_due_on, extension_reason=r.extension_reason or "",
-                            extended_by=r.extended_by, state=RetentionState(r.state),
-                            object_locked_until=r.object_locked_until)
+                            extended_by=r.extended_by, state=RetentionState(r.state))
 
 
 def _hold(r: Any) -> Hold:
@@ -82,7 +81,7 @@ class SqlRetentionRepository:
                   "minimum_years": retention.minimum_years, "end_action": retention.end_action.value,
                   "due_on": retention.due_on, "extended_due_on": retention.extended_due_on,
                   "extension_reason": retention.extension_reason, "extended_by": retention.extended_by,
-                  "state": retention.state.value, "object_locked_until": retention.object_locked_until}
+                  "state": retention.state.value}
         known = self.session.execute(select(RETENTION.c.dossier_code)
                                      .where(RETENTION.c.dossier_code == retention.dossier_code)).first()
         if known is None:
@@ -96,15 +95,6 @@ class SqlRetentionRepository:
                                                             RETENTION.c.state == RetentionState.KEPT.value))
         return [_retention(r) for r in rows]
 
-    def needing_object_lock(self, *, limit: int) -> list[DossierRetention]:
-        """Kept lines whose due date reaches past the retention already set on their objects."""
-        rows = self.session.execute(select(RETENTION).where(
-            RETENTION.c.due_on.is_not(None),
-            RETENTION.c.state.in_([RetentionState.KEPT.value, RetentionState.PROPOSED.value]),
-            or_(RETENTION.c.object_locked_until.is_(None), RETENTION.c.object_locked_until < RETENTION.c.due_on))
-            .order_by(RETENTION.c.dossier_code).limit(limit))
-        return [_retention(r) for r in rows]
-
     def due(self, *, on_or_before: date, agencies: frozenset[str] | None, states: frozenset[RetentionState],
             limit: int, offset: int) -> tuple[list[DossierRetention], int]:
         conditions: list[Any] = [RETENTION.c.due_on.is_not(None), RETENTION.c.due_on <= on_or_before,
@@ -115,6 +105,20 @@ class SqlRetentionRepository:
         rows = self.session.execute(select(RETENTION).where(*conditions)
                                     .order_by(RETENTION.c.due_on, RETENTION.c.dossier_code).limit(limit).offset(offset))
         return [_retention(r) for r in rows], int(count)
+
+    def object_retention_pending(self, *, due_after: date, limit: int,
+                                 dossier_codes: Sequence[str] | None = None) -> list[DossierRetention]:
+        query = select(RETENTION).where(
+            RETENTION.c.state == RetentionState.KEPT.value, RETENTION.c.due_on > due_after,
+            or_(RETENTION.c.object_retention_on.is_(None), RETENTION.c.object_retention_on < RETENTION.c.due_on))
+        if dossier_codes is not None:
+            query = query.where(RETENTION.c.dossier_code.in_(list(dossier_codes)))
+        rows = self.session.execute(query.order_by(RETENTION.c.dossier_code).limit(limit))
+        return [_retention(r) for r in rows]
+
+    def mark_object_retention(self, dossier_code: str, until: date) -> None:
+        self.session.execute(update(RETENTION).where(RETENTION.c.dossier_code == dossier_code)
+                             .values(object_retention_on=until))
 
 
 class SqlHoldRepository:

@@ -45,6 +45,7 @@ from records.services.retention import (
     disposition_queue,
     dossier_retention,
     list_schedules,
+    lock_originals_until_due,
     move_due_date,
     save_schedule,
 )
@@ -93,9 +94,11 @@ def read_retention(code: str, uow: UowDep, user: CurrentUser) -> RetentionPublic
 @router.post("/retention/{code}/due-date", response_model=RetentionPublic, summary="Gia hạn / đổi hạn bảo quản",
              description="Moves one dossier's due date with a reason; never below the schedule's legal minimum, "
                          "and never earlier while the dossier is held.")
-def change_due_date(code: str, body: DueDateMove, uow: UowDep, clock: ClockDep, user: CurrentUser) -> RetentionPublic:
-    return RetentionPublic.of(move_due_date(uow=uow, clock=clock, actor=user, code=code, new_due_on=body.due_on,
-                                            reason=body.reason))
+def change_due_date(code: str, body: DueDateMove, backends: BackendsDep, uow: UowDep, clock: ClockDep,
+                    user: CurrentUser) -> RetentionPublic:
+    line = move_due_date(uow=uow, clock=clock, actor=user, code=code, new_due_on=body.due_on, reason=body.reason)
+    lock_originals_until_due(uow=uow, clock=clock, blobs=backends.blobs, dossier_codes=[code])
+    return RetentionPublic.of(line)
 
 
 @router.get("/holds", response_model=HoldsPublic, summary="Lệnh đóng băng")

@@ -216,37 +216,36 @@ def start_missing_clocks(*, uow: UnitOfWork, clock: Clock, batch: int = 200) -> 
         offset += batch
 
 
-def lock_retention_on_objects(*, uow: UnitOfWork, blobs: BlobStore, batch: int = 200) -> int:
-    """Where the blob store has object lock (S3), sets each kept dossier's due date as the retention of its
-    documents' originals, so not even the store's administrator deletes them before their time. Runs after the
-    commits that set due dates (the worker's upkeep); never shortens; safe to repeat. How many dossiers."""
+def lock_originals_until_due(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore,
+                             dossier_codes: Sequence[str] | None = None, batch: int = 200) -> int:
+    """Where the blob store has S3 object lock, sets GOVERNANCE retention on the originals of kept dossiers until
+    their due date (local midnight), so the store itself refuses to delete them earlier. Only ever lengthened: a
+    shortened due date leaves the longer retention in place, and disposition removes objects bypassing governance
+    retention anyway. Returns the number of dossiers done; safe to repeat (each line remembers the date it set).
+    With no object lock (local store), nothing to do. Raises BackendUnavailable when the store does not answer."""
     lock = object_lock_of(blobs)
     if lock is None:
         return 0
     done = 0
     while True:
+        today = local_date(clock.now())
         with uow:
-            lines = uow.retention.needing_object_lock(limit=batch)
-            keys = {line.dossier_code: [original_key(d.sha256) for d in uow.documents.list_for_dossier(
-                line.dossier_code)] for line in lines}
-        if not lines:
-            return done
-        for line in lines:
-            assert line.due_on is not None
-            until = datetime.combine(line.due_on, time(0), VN_TZ)
-            for key in keys[line.dossier_code]:
+            lines = uow.retention.object_retention_pending(due_after=today, limit=batch, dossier_codes=dossier_codes)
+            work = [(line.dossier_code, line.due_on,
+                     sorted({d.sha256 for d in uow.documents.list_for_dossier(line.dossier_code)}))
+                    for line in lines]
+        for code, due_on, hashes in work:
+            assert due_on is not None  # the query keeps dated lines only
+            until = datetime.combine(due_on, time(0), VN_TZ)
+            for sha256 in hashes:
                 try:
-                    lock.set_retention(key, until)
+                    lock.set_retention(original_key(sha256), until)
                 except BlobMissing:
-                    continue
-        with uow:
-            uow.begin_write()
-            for line in lines:
-                current = uow.retention.get(line.dossier_code, for_update=True)
-                if current is not None and current.due_on == line.due_on:
-                    current.object_locked_until = line.due_on
-                    uow.retention.save(current)
-            uow.commit()
-        done += len(lines)
-        if len(lines) < batch:
+                    continue  # destroyed or never stored: nothing to protect
+            with uow:
+                uow.begin_write()
+                uow.retention.mark_object_retention(code, due_on)
+                uow.commit()
+            done += 1
+        if len(work) < batch:
             return done

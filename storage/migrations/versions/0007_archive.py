@@ -89,7 +89,6 @@ def upgrade() -> None:
     sa.Column('extension_reason', sa.Text(), nullable=False),
     sa.Column('extended_by', sa.String(length=64), nullable=True),
     sa.Column('state', sa.String(length=20), nullable=False),
-    sa.Column('object_locked_until', sa.Date(), nullable=True),
     sa.PrimaryKeyConstraint('dossier_code', name=op.f('pk_dossier_retention'))
     )
     with op.batch_alter_table('dossier_retention', schema=None) as batch_op:
