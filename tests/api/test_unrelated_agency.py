@@ -55,6 +55,7 @@ GLOBAL = {
     ("get", "/api/v1/archive/holds"), ("get", "/api/v1/archive/dispositions"), ("get", "/api/v1/archive/files"),
     ("get", "/api/v1/archive/files.pdf"), ("get", "/api/v1/archive/fixity"), ("post", "/api/v1/archive/audit/verify"),
     ("get", "/api/v1/archive/fixity/checks"),
+    ("get", "/api/v1/archive/audit"),
 }
 
 

@@ -1,7 +1,7 @@
 """blob registry: each blob's kind and the dossier it was written for; the fixity run's lease
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-04 20:55:00
 
 Rows registered before this revision get their kind from their key and their dossier from their document.
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0012'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
