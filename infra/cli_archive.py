@@ -117,7 +117,7 @@ def cmd_archive_gather(settings: Settings, args: argparse.Namespace) -> int:
     with opened_backends(settings) as backends:
         actor = load_principal(uow=backends.uow(), username=args.as_user)
         files = gather_files(uow=backends.uow(), clock=backends.clock, actor=actor, agency_code=args.agency,
-                             year=args.year)
+                             year=args.year, procedure_code=args.procedure, rule=settings.deposit_rule)
     for summary in files:
         print(f"{summary.file.file_code}: {len(summary.dossier_codes)} hồ sơ, {summary.doc_total} văn bản, "
               f"{summary.page_total} trang")
@@ -156,6 +156,7 @@ def register_more(sub: Any) -> None:
     gather = archive.add_parser("gather", help="gather an agency's closed dossiers of a year into archival files")
     gather.add_argument("--agency", required=True)
     gather.add_argument("--year", type=int, required=True)
+    gather.add_argument("--procedure", help="only this procedure's dossiers (default: every procedure)")
     gather.add_argument("--as-user", required=True, help="the archivist doing it (recorded in the audit chain)")
     gather.set_defaults(func=cmd_archive_gather)
     archive.add_parser("start-clocks", help="start the retention clock of dossiers closed before it was tracked"

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from records.archival_files import DepositRule
+
 MIN_SECRET_LENGTH = 32
 
 
@@ -63,6 +65,14 @@ class Settings(BaseSettings):
     s3_object_lock: bool = True  # create the bucket with S3 object lock (legal holds, retention)
     fixity_rate_mb_s: float = Field(default=50.0, ge=0)  # 0: as fast as the disk allows
     fixity_budget_seconds: float = Field(default=600.0, gt=0)  # one scheduled run; the next one continues
+    # Archival files are due for deposit to the agency archive this many days after their EndDate, and (kept
+    # permanently) to the historical archive by the end of the year this many years after it (Law on Archives 2011).
+    deposit_agency_days: int = Field(default=365, ge=1, le=36500)
+    deposit_historical_years: int = Field(default=10, ge=1, le=100)
+
+    @property
+    def deposit_rule(self) -> DepositRule:
+        return DepositRule(self.deposit_agency_days, self.deposit_historical_years)
 
     @field_validator("national_day_extra")
     @classmethod

@@ -48,6 +48,7 @@ class AccessKind(StrEnum):
     DOSSIER_DESTROYED = "dossier_destroyed"
     DOSSIER_DEPOSITED = "dossier_deposited"
     FILE_CHANGED = "archival_file_changed"
+    FILE_EXPORTED = "archival_file_exported"
     FIXITY_REPAIRED = "fixity_repaired"
     BAG_EXPORTED = "bag_exported"
     BAG_IMPORTED = "bag_imported"

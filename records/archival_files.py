@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -35,6 +35,27 @@ FILE_MOVES: dict[FileState, frozenset[FileState]] = {
 DOCUMENT_FIELDS = ("TypeName", "CodeNumber", "CodeNotation", "IssuedDate", "OrganName", "Subject", "Language",
                    "PageAmount", "SignerPosition", "SignerFullName", "Description")
 NOTATION = re.compile(r"^\s*(?P<number>\d+)\s*/\s*(?P<notation>\S.*?)\s*$")
+FILE_NOTATION = re.compile(r"^[\w.\-]{1,40}$")  # part of FileCode and of the file's address: no "/", no spaces
+PERMANENT = "Vĩnh viễn"
+
+
+@dataclass(frozen=True)
+class DepositRule:
+    """When a file is due for deposit (settings HOSO_DEPOSIT_AGENCY_DAYS, HOSO_DEPOSIT_HISTORICAL_YEARS).
+
+    Law on Archives 2011: to the agency archive within one year after the work ends (the file's EndDate); files kept
+    permanently go on to the historical archive within ten years counted from the year the work ended."""
+
+    agency_after_days: int = 365
+    historical_after_years: int = 10
+
+    def due_on(self, state: FileState, year: int, end_date: date | None, maintenance: str) -> date | None:
+        end = end_date or date(year, 12, 31)
+        if state in (FileState.OPEN, FileState.CLOSED):
+            return end + timedelta(days=self.agency_after_days)
+        if state is FileState.DEPOSITED_AGENCY and maintenance.strip().lower() == PERMANENT.lower():
+            return date(end.year + self.historical_after_years, 12, 31)
+        return None
 
 
 @dataclass
@@ -60,13 +81,30 @@ class ArchivalFile:
     def file_code(self) -> str:
         return f"{self.organ_id}.{self.file_catalog}.{self.file_notation}"
 
-    def move(self, to: FileState, *, by: str, at: datetime, note: str = "") -> None:
+    def move(self, to: FileState, *, by: str, at: datetime, note: str = "") -> FileEvent:
         if to not in FILE_MOVES[self.state]:
             raise InvalidTransition(f"Hồ sơ lưu trữ đang ở trạng thái '{self.state.value}', không thể chuyển sang "
                                     f"'{to.value}'.", f"A file in '{self.state.value}' cannot move to '{to.value}'.",
                                     code="invalid_file_state", detail={"from": self.state.value, "to": to.value})
-        self.history.append({"from": self.state.value, "to": to.value, "by": by, "at": at.isoformat(), "note": note})
+        event = FileEvent(at=at, by=by, from_state=self.state, to_state=to, note=note)
+        self.history.append(event.as_dict())
         self.state = to
+        return event
+
+
+@dataclass(frozen=True)
+class FileEvent:
+    """One recorded step of a file: created (from_state None), closed, reopened, deposited."""
+
+    at: datetime
+    by: str
+    to_state: FileState
+    from_state: FileState | None = None
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"from": self.from_state.value if self.from_state else None, "to": self.to_state.value,
+                "by": self.by, "at": self.at.isoformat(), "note": self.note}
 
 
 @dataclass(frozen=True)
@@ -105,6 +143,15 @@ def check_file_metadata(values: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed("Trường thông tin không có trong Nghị định 30.", "Unknown Decree 30 field.",
                                code="unknown_metadata_field", detail={"fields": unknown})
     return values
+
+
+def check_file_notation(notation: str) -> str:
+    notation = notation.strip()
+    if not FILE_NOTATION.match(notation):
+        raise ValidationFailed("Ký hiệu hồ sơ chỉ gồm chữ, số, dấu chấm, gạch ngang (tối đa 40 ký tự).",
+                               "A file notation is letters, digits, dots and dashes (at most 40).",
+                               code="invalid_file_notation", detail={"notation": notation[:60]})
+    return notation
 
 
 def maintenance_label(years: int | None) -> str:

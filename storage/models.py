@@ -575,3 +575,17 @@ class FixityStateRow(Base):
     cursor: Mapped[str] = mapped_column(String(300), default="")
     pass_started_at: Mapped[datetime | None]
     last_full_pass_at: Mapped[datetime | None]
+
+
+class ArchivalFileEventRow(Base):
+    """One step of an archival file: created, closed, reopened, deposited to the agency or the historical archive."""
+
+    __tablename__ = "archival_file_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    file_id: Mapped[str] = mapped_column(ForeignKey("archival_files.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(Text, default="")

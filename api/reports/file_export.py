@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import BinaryIO
 
 import pikepdf
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from api.reports.archive_lists import ArchiveList, render_archive_list
 from records.archival_files import FileSummary
@@ -45,23 +45,46 @@ def _cover(summary: FileSummary, meta: FileMetadata) -> bytes:
     return out.getvalue()
 
 
-def render_file_pdf(summary: FileSummary, meta: FileMetadata, document_ids: list[str], open_document: Opener) -> bytes:
-    """`document_ids` in DocOrdinal order; a document whose content cannot be read is noted, not skipped silently."""
-    result = pikepdf.open(io.BytesIO(_cover(summary, meta)))
-    for document_id in document_ids:
-        stream = open_document(document_id)
-        if stream is None:
-            continue
-        with stream:
-            data = stream.read()
-        if data.startswith(b"%PDF"):
-            with pikepdf.open(io.BytesIO(data)) as pdf:
-                result.pages.extend(pdf.pages)
-            continue
-        page = io.BytesIO()
+def _notice_page(ordinal: int, document_id: str) -> bytes:
+    """The page standing in for a document whose content could not be read, so the order and the count still hold."""
+    paper = ArchiveList(agency_name="", title=f"VĂN BẢN SỐ {ordinal}", columns=[("Ghi chú / Note", 1)], rows=[[
+        f"Không đọc được nội dung văn bản (mã {document_id}): tệp bị thiếu hoặc không phải PDF hay ảnh. "
+        f"The content of document {document_id} could not be read: missing, or neither a PDF nor an image."]])
+    return render_archive_list(paper)
+
+
+def _as_pdf(data: bytes) -> bytes | None:
+    """A PDF as it is; an image (every frame of a multi-page TIFF) as PDF pages; anything else None."""
+    if data.startswith(b"%PDF"):
+        return data
+    page = io.BytesIO()
+    try:
         with Image.open(io.BytesIO(data)) as image:
-            image.convert("RGB").save(page, format="PDF", resolution=200)
-        with pikepdf.open(io.BytesIO(page.getvalue())) as pdf:
+            frames = [frame.convert("RGB") for frame in ImageSequence.Iterator(image)]
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    frames[0].save(page, format="PDF", resolution=200, save_all=True, append_images=frames[1:])
+    return page.getvalue()
+
+
+def render_file_pdf(summary: FileSummary, meta: FileMetadata, document_ids: list[str], open_document: Opener) -> bytes:
+    """`document_ids` in DocOrdinal order; a document whose content cannot be read gets a page saying so (it is
+    neither skipped silently nor allowed to stop the export)."""
+    result = pikepdf.open(io.BytesIO(_cover(summary, meta)))
+    for ordinal, document_id in enumerate(document_ids, start=1):
+        stream = open_document(document_id)
+        pdf_bytes: bytes | None = None
+        if stream is not None:
+            with stream:
+                pdf_bytes = _as_pdf(stream.read())
+        if pdf_bytes is not None:
+            try:
+                with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+                    result.pages.extend(pdf.pages)
+                continue
+            except pikepdf.PdfError:
+                pass
+        with pikepdf.open(io.BytesIO(_notice_page(ordinal, document_id))) as pdf:
             result.pages.extend(pdf.pages)
     out = io.BytesIO()
     result.save(out)

@@ -24,8 +24,8 @@ from records.services.archival_files import (
     change_dossiers,
     create_file,
     edit_document,
+    export_file,
     file_detail,
-    file_export,
     gather_files,
     list_files,
     move_file,
@@ -95,6 +95,7 @@ class FileIn(BaseModel):
 class GatherIn(BaseModel):
     agency_code: str = Field(max_length=40)
     year: int = Field(ge=1900, le=2200)
+    procedure_code: str | None = Field(default=None, max_length=40, description="only this procedure's dossiers")
 
 
 class MembersIn(BaseModel):
@@ -142,16 +143,18 @@ def read_files(uow: UowDep, clock: ClockDep, user: CurrentUser,
 
 
 @router.post("/files", response_model=FilePublic, status_code=201, summary="Lập hồ sơ lưu trữ")
-def create(body: FileIn, uow: UowDep, clock: ClockDep, user: CurrentUser) -> FilePublic:
+def create(body: FileIn, uow: UowDep, clock: ClockDep, user: CurrentUser, backends: BackendsDep) -> FilePublic:
     return FilePublic.of(create_file(uow=uow, clock=clock, actor=user, organ_id=body.organ_id, year=body.year,
                                      notation=body.notation, title=body.title, maintenance=body.maintenance,
                                      rights=body.rights, description=body.description,
-                                     procedure_code=body.procedure_code, dossier_codes=body.dossier_codes))
+                                     procedure_code=body.procedure_code, dossier_codes=body.dossier_codes,
+                                     rule=backends.settings.deposit_rule))
 
 
 @router.post("/files/gather", response_model=FilesPublic, summary="Tự động lập hồ sơ lưu trữ theo năm, thủ tục")
-def gather(body: GatherIn, uow: UowDep, clock: ClockDep, user: CurrentUser) -> FilesPublic:
-    files = gather_files(uow=uow, clock=clock, actor=user, agency_code=body.agency_code, year=body.year)
+def gather(body: GatherIn, uow: UowDep, clock: ClockDep, user: CurrentUser, backends: BackendsDep) -> FilesPublic:
+    files = gather_files(uow=uow, clock=clock, actor=user, agency_code=body.agency_code, year=body.year,
+                         procedure_code=body.procedure_code, rule=backends.settings.deposit_rule)
     return FilesPublic(data=[FilePublic.of(f) for f in files], count=len(files))
 
 
@@ -162,14 +165,17 @@ def read_file(file_code: str, uow: UowDep, user: CurrentUser) -> FileDetailPubli
 
 
 @router.post("/files/{file_code}/dossiers", response_model=FilePublic, summary="Thêm, bớt hồ sơ trong hồ sơ lưu trữ")
-def members(file_code: str, body: MembersIn, uow: UowDep, clock: ClockDep, user: CurrentUser) -> FilePublic:
+def members(file_code: str, body: MembersIn, uow: UowDep, clock: ClockDep, user: CurrentUser,
+            backends: BackendsDep) -> FilePublic:
     return FilePublic.of(change_dossiers(uow=uow, clock=clock, actor=user, file_code=file_code, add=body.add,
-                                         remove=body.remove))
+                                         remove=body.remove, rule=backends.settings.deposit_rule))
 
 
 @router.post("/files/{file_code}/state", response_model=FilePublic, summary="Đóng, nộp lưu hồ sơ lưu trữ")
-def change_state(file_code: str, body: StateIn, uow: UowDep, clock: ClockDep, user: CurrentUser) -> FilePublic:
-    move_file(uow=uow, clock=clock, actor=user, file_code=file_code, to=body.state, note=body.note)
+def change_state(file_code: str, body: StateIn, uow: UowDep, clock: ClockDep, user: CurrentUser,
+                 backends: BackendsDep) -> FilePublic:
+    move_file(uow=uow, clock=clock, actor=user, file_code=file_code, to=body.state, note=body.note,
+              rule=backends.settings.deposit_rule)
     summary, _, _ = file_detail(uow=uow, actor=user, file_code=file_code)
     return FilePublic.of(summary)
 
@@ -186,28 +192,29 @@ def edit(file_code: str, document_id: str, body: DocumentMetadataIn, uow: UowDep
 
 
 @router.get("/files/{file_code}/metadata.xml", summary="Thông tin hồ sơ theo Nghị định 30 (XML)",
-            response_class=Response, responses={200: {"content": {"application/xml": {}}}})
-def file_metadata_xml(file_code: str, uow: UowDep, user: CurrentUser) -> Response:
-    require_archive_role(user)
-    _, xml = file_export(uow=uow, actor=user, file_code=file_code)
-    return Response(xml, media_type="application/xml")
+            response_class=Response, responses={200: {"content": {"application/xml": {}}}},
+            description="The file's Decree 30 fields and its documents' (DocOrdinal order); recorded in the audit "
+                        "chain.")
+def file_metadata_xml(file_code: str, uow: UowDep, clock: ClockDep, user: CurrentUser) -> Response:
+    exported = export_file(uow=uow, clock=clock, actor=user, file_code=file_code, form="xml")
+    return Response(exported.xml, media_type="application/xml",
+                    headers={"Content-Disposition": f'inline; filename="{_ascii(file_code)}.xml"'})
 
 
 @router.get("/files/{file_code}/export.pdf", summary="Xuất hồ sơ lưu trữ thành một tệp PDF (Nghị định 30)",
             response_class=Response, responses={200: {"content": {"application/pdf": {}}}},
             description="The file's cover and document list, then every document in chronological order (the "
-                        "searchable PDF/A when there is one). Its XML is at metadata.xml.")
-def file_pdf(file_code: str, backends: BackendsDep, uow: UowDep, user: CurrentUser) -> Response:
+                        "searchable PDF/A when there is one, else the original; images become pages; a document "
+                        "whose content cannot be read gets a page saying so). Its XML is at metadata.xml. Recorded "
+                        "in the audit chain.")
+def file_pdf(file_code: str, backends: BackendsDep, uow: UowDep, clock: ClockDep, user: CurrentUser) -> Response:
     from api.reports.file_export import render_file_pdf
     from records.blobs import SEARCHABLE_PDF, BlobMissing, derived_key, original_key
 
-    summary, entries, meta = file_detail(uow=uow, actor=user, file_code=file_code)
-    with uow:
-        hashes = {e.document_id: d.sha256 for e in entries
-                  if (d := uow.documents.get(e.document_id)) is not None}
+    exported = export_file(uow=uow, clock=clock, actor=user, file_code=file_code, form="pdf")
 
     def open_document(document_id: str) -> Any:
-        sha = hashes.get(document_id)
+        sha = exported.sha256.get(document_id)
         if sha is None:
             return None
         for key in (derived_key(sha, SEARCHABLE_PDF), original_key(sha)):
@@ -217,9 +224,13 @@ def file_pdf(file_code: str, backends: BackendsDep, uow: UowDep, user: CurrentUs
                 continue
         return None
 
-    pdf = render_file_pdf(summary, meta, [e.document_id for e in entries], open_document)
+    pdf = render_file_pdf(exported.summary, exported.metadata, exported.document_ids, open_document)
     return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{file_code}.pdf"'})
+                    headers={"Content-Disposition": f'inline; filename="{_ascii(file_code)}.pdf"'})
+
+
+def _ascii(name: str) -> str:
+    return "".join(c if c.isascii() and (c.isalnum() or c in ".-_") else "_" for c in name)
 
 
 @router.get("/files/{file_code}/documents.pdf", summary="Mục lục văn bản trong hồ sơ (PDF)", response_class=Response,
