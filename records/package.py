@@ -10,6 +10,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from records.archival_files import ArchivalDocument, ArchivalFile, FileEvent, FileState
 from records.documents import Document, DocumentMetadata, DocumentStatus, PageSource, PageText
 from records.dossiers import (
     Applicant,
@@ -27,6 +28,7 @@ from records.errors import ValidationFailed
 from records.procedures import DocumentType
 
 FORMAT = "hoso-dossier/1"
+FILE_FORMAT = "hoso-archival-file/1"
 
 
 def plain(value: Any) -> Any:
@@ -149,3 +151,55 @@ def record_from_json(data: dict[str, Any]) -> DossierRecord:
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationFailed("Gói hồ sơ thiếu hoặc sai dữ liệu.", "The package's record is incomplete or wrong.",
                                code="invalid_package", detail={"error": f"{type(exc).__name__}: {exc}"[:300]}) from exc
+
+
+@dataclass(frozen=True)
+class ArchivalFileRecord:
+    """An archival file as it travels in a package: its Decree 30 metadata, state and history, its dossiers and each
+    document's ordinal and edited metadata. The file's internal id stays behind (the receiving hoso gives its own)."""
+
+    file: ArchivalFile
+    dossier_codes: list[str]
+    documents: list[ArchivalDocument]
+
+    def to_json(self) -> dict[str, Any]:
+        file = plain(self.file)
+        file.pop("id", None)
+        return {"format": FILE_FORMAT, "file": file, "dossier_codes": list(self.dossier_codes),
+                "documents": [plain(d) for d in self.documents]}
+
+    def events(self) -> list[FileEvent]:
+        """The file's recorded steps, oldest first."""
+        return [FileEvent(at=_when(h["at"]), by=str(h.get("by", "")), to_state=FileState(h["to"]),
+                          from_state=FileState(h["from"]) if h.get("from") else None, note=str(h.get("note", "")))
+                for h in self.file.history]
+
+
+def file_record_from_json(data: dict[str, Any], *, new_id: str) -> ArchivalFileRecord:
+    """Raises ValidationFailed (invalid_package) for a file record this version cannot read."""
+    if data.get("format") != FILE_FORMAT:
+        raise ValidationFailed("Gói không đúng định dạng hồ sơ lưu trữ của hoso.",
+                               "The package is not a hoso archival file record.", code="invalid_package",
+                               detail={"format": data.get("format")})
+    try:
+        f = data["file"]
+        file = ArchivalFile(
+            id=new_id, organ_id=str(f["organ_id"]), file_catalog=int(f["file_catalog"]),
+            file_notation=str(f["file_notation"]), title=str(f["title"]), maintenance=str(f["maintenance"]),
+            rights=str(f["rights"]), creator=str(f["creator"]), language=str(f.get("language", "Tiếng Việt")),
+            description=str(f.get("description", "")), procedure_code=f.get("procedure_code"),
+            state=FileState(f["state"]),
+            deposit_due_on=date.fromisoformat(f["deposit_due_on"]) if f.get("deposit_due_on") else None,
+            created_by=str(f.get("created_by", "")), created_at=_at(f.get("created_at")),
+            history=[dict(h) for h in f.get("history", [])])
+        record = ArchivalFileRecord(
+            file=file, dossier_codes=[str(c) for c in data["dossier_codes"]],
+            documents=[ArchivalDocument(document_id=str(d["document_id"]), dossier_code=str(d["dossier_code"]),
+                                        doc_ordinal=int(d["doc_ordinal"]), metadata=dict(d["metadata"]))
+                       for d in data["documents"]])
+        record.events()  # the history must read too
+        return record
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValidationFailed("Hồ sơ lưu trữ trong gói thiếu hoặc sai dữ liệu.",
+                               "The package's archival file record is incomplete or wrong.", code="invalid_package",
+                               detail={"error": f"{type(exc).__name__}: {exc}"[:300]}) from exc

@@ -274,14 +274,19 @@ def export(code: str, backends: BackendsDep, user: CurrentUser) -> FileResponse:
 
     require_archive_role(user)
     scratch = Path(tempfile.mkdtemp(prefix="export-", dir=_work(backends)))
-    bag = export_bag(backends, code, scratch / code, actor=user)
-    archive = zip_bag(bag, scratch / f"{code}.zip")
+    try:
+        bag = export_bag(backends, code, scratch / "bag", actor=user)
+        archive = zip_bag(bag, scratch / "bag.zip", top=code)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
     return FileResponse(archive, media_type="application/zip", filename=f"{code}.bag.zip",
                         background=BackgroundTask(shutil.rmtree, scratch, ignore_errors=True))
 
 
 class ImportedPublic(BaseModel):
     dossier_codes: list[str]
+    file_code: str | None = None
 
 
 @router.post("/imports", response_model=ImportedPublic, status_code=201, summary="Nhập gói BagIt",
@@ -298,7 +303,8 @@ def import_package(file: UploadFile, backends: BackendsDep, user: CurrentUser) -
         with upload.open("wb") as target:
             shutil.copyfileobj(file.file, target, 1024 * 1024)
         root = unzip_bag(upload, scratch / "bag")
-        return ImportedPublic(dossier_codes=import_bag(backends, root, actor=user))
+        imported = import_bag(backends, root, actor=user)
+        return ImportedPublic(dossier_codes=imported.dossier_codes, file_code=imported.file_code)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
