@@ -89,6 +89,7 @@ bench: system-deps venv services-up
 	$(PY) -m bench.search
 	$(PY) -m bench.upload_memory
 	$(PY) -m bench.archive
+	$(PY) -m bench.bags
 
 clean:
 	rm -rf $(STAMPS) var .pytest_cache .mypy_cache .ruff_cache
