@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from records.archival_files import ArchivalDocument, ArchivalFile, FileEvent, FileState
@@ -42,8 +43,17 @@ class SqlArchivalFileRepository:
                 "description": file.description, "procedure_code": file.procedure_code, "state": file.state.value,
                 "deposit_due_on": file.deposit_due_on, "created_by": file.created_by, "created_at": file.created_at}
 
-    def add(self, file: ArchivalFile) -> None:
-        self.session.execute(insert(FILES).values(id=file.id, **self._values(file)))
+    def _insert_new(self, table: Any, values: dict[str, Any], key: str) -> bool:
+        """Inserts unless the key exists (also when a concurrent writer just took it: PostgreSQL waits for it);
+        False when it did not, so that the use case can refuse or skip with a clear answer instead of a crash."""
+        dialect = self.session.get_bind().dialect.name
+        insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert_for(table).values(**values).on_conflict_do_nothing(index_elements=[key])
+        return self.session.execute(stmt.returning(table.c[key])).first() is not None
+
+    def add(self, file: ArchivalFile) -> bool:
+        """False (nothing written) when a file with that code exists."""
+        return self._insert_new(FILES, {"id": file.id, **self._values(file)}, "file_code")
 
     def save(self, file: ArchivalFile) -> None:
         self.session.execute(update(FILES).where(FILES.c.id == file.id).values(**self._values(file)))
@@ -58,7 +68,7 @@ class SqlArchivalFileRepository:
         if not file_ids:
             return found
         rows = self.session.execute(select(EVENTS).where(EVENTS.c.file_id.in_(file_ids))
-                                    .order_by(EVENTS.c.at, EVENTS.c.id))
+                                    .order_by(EVENTS.c.id))
         for r in rows:
             found.setdefault(r.file_id, []).append({"from": r.from_state, "to": r.to_state, "by": r.by,
                                                     "at": r.at.isoformat(), "note": r.note})
@@ -106,8 +116,9 @@ class SqlArchivalFileRepository:
         return list(self.session.scalars(query.where(or_(FILES.c.file_code == file, FILES.c.id == file))
                                           .order_by(MEMBERS.c.dossier_code)))
 
-    def add_dossier(self, file_id: str, dossier_code: str) -> None:
-        self.session.execute(insert(MEMBERS).values(file_id=file_id, dossier_code=dossier_code))
+    def add_dossier(self, file_id: str, dossier_code: str) -> bool:
+        """False (nothing written) when the dossier is already in a file."""
+        return self._insert_new(MEMBERS, {"file_id": file_id, "dossier_code": dossier_code}, "dossier_code")
 
     def remove_dossier(self, file_id: str, dossier_code: str) -> None:
         self.session.execute(delete(MEMBERS).where(MEMBERS.c.file_id == file_id,

@@ -20,6 +20,7 @@ from api.reports.archive_lists import ArchiveList, render_archive_list
 from records.archival_files import ArchivalDocument, FileState, FileSummary
 from records.archive import require_archive_role
 from records.clock import local_date
+from records.decree30 import DocumentEntry, FileMetadata
 from records.services.archival_files import (
     change_dossiers,
     create_file,
@@ -73,7 +74,16 @@ class DocumentEntryPublic(BaseModel):
     document_id: str
     dossier_code: str
     doc_ordinal: int
-    metadata: dict[str, Any]
+    metadata: dict[str, Any] = Field(description="the archivist's edits")
+    values: dict[str, Any] | None = Field(default=None, description="every Decree 30 field as exported: what hoso "
+                                                                    "prefilled, with the archivist's edits")
+
+
+def _values(entry: DocumentEntry) -> dict[str, Any]:
+    return {"TypeName": entry.type_name, "CodeNumber": entry.code_number, "CodeNotation": entry.code_notation,
+            "IssuedDate": entry.issued_date, "OrganName": entry.organ_name, "Subject": entry.subject,
+            "Language": entry.language, "PageAmount": entry.page_amount, "SignerPosition": entry.signer_position,
+            "SignerFullName": entry.signer_full_name, "Description": entry.description}
 
 
 class FileDetailPublic(FilePublic):
@@ -122,10 +132,12 @@ class DocumentMetadataIn(BaseModel):
     Description: str | None = Field(default=None, max_length=4000)
 
 
-def _detail(summary: FileSummary, documents: list[ArchivalDocument]) -> FileDetailPublic:
+def _detail(summary: FileSummary, documents: list[ArchivalDocument], meta: FileMetadata) -> FileDetailPublic:
+    entries = {e.doc_ordinal: e for e in meta.documents}
     return FileDetailPublic(**FilePublic.of(summary).model_dump(), documents=[
         DocumentEntryPublic(document_id=d.document_id, dossier_code=d.dossier_code, doc_ordinal=d.doc_ordinal,
-                            metadata=d.metadata) for d in documents])
+                            metadata=d.metadata, values=_values(entries[d.doc_ordinal])
+                            if d.doc_ordinal in entries else None) for d in documents])
 
 
 @router.get("/files", response_model=FilesPublic, summary="Hồ sơ lưu trữ",
@@ -160,8 +172,8 @@ def gather(body: GatherIn, uow: UowDep, clock: ClockDep, user: CurrentUser, back
 
 @router.get("/files/{file_code}", response_model=FileDetailPublic, summary="Một hồ sơ lưu trữ và văn bản của nó")
 def read_file(file_code: str, uow: UowDep, user: CurrentUser) -> FileDetailPublic:
-    summary, documents, _ = file_detail(uow=uow, actor=user, file_code=file_code)
-    return _detail(summary, documents)
+    summary, documents, meta = file_detail(uow=uow, actor=user, file_code=file_code)
+    return _detail(summary, documents, meta)
 
 
 @router.post("/files/{file_code}/dossiers", response_model=FilePublic, summary="Thêm, bớt hồ sơ trong hồ sơ lưu trữ")

@@ -19,6 +19,7 @@ import { renderIntegrations } from "./views/integrations.js";
 import { renderWebhooks } from "./views/webhooks.js";
 import { renderDelivery, renderWebhook } from "./views/webhook_deliveries.js";
 import { renderArchive } from "./views/archive.js";
+import { renderArchivalFile, renderArchivalFiles } from "./views/archival_files.js";
 import { renderBags } from "./views/bags.js";
 
 const header = document.getElementById("app-header");
@@ -52,6 +53,8 @@ const ROUTES = [
   { pattern: /^\/integrations$/, nav: "integrations", render: (ctx) => renderIntegrations(ctx) },
   { pattern: /^\/webhooks$/, nav: "webhooks", render: (ctx) => renderWebhooks(ctx) },
   { pattern: /^\/archive$/, nav: "archive", render: (ctx) => renderArchive(ctx) },
+  { pattern: /^\/archive\/files$/, nav: "archival-files", render: (ctx) => renderArchivalFiles(ctx) },
+  { pattern: /^\/archive\/files\/([^/]+)$/, nav: "archival-files", render: (ctx) => renderArchivalFile(ctx) },
   { pattern: /^\/packages$/, nav: "packages", render: (ctx) => renderBags(ctx) },
   { pattern: /^\/webhooks\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderWebhook(ctx) },
   { pattern: /^\/webhooks\/([^/]+)\/deliveries\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderDelivery(ctx) },
@@ -69,6 +72,8 @@ const navItems = () => [
   ["integrations", "#/integrations", t("nav.integrations"), (me) => api.hasRole(me, "admin", "leader")],
   ["webhooks", "#/webhooks", t("nav.webhooks"), (me) => api.hasRole(me, "admin")],
   ["archive", "#/archive", t("nav.archive"), (me) => api.hasRole(me, "archivist", "leader", "auditor", "admin")],
+  ["archival-files", "#/archive/files", t("nav.archival_files"),
+    (me) => api.hasRole(me, "archivist", "leader", "auditor", "admin")],
   ["packages", "#/packages", t("nav.packages"), (me) => api.hasRole(me, "archivist", "leader", "admin")],
 ];
 

@@ -89,10 +89,15 @@ def _refresh_due(uow: UnitOfWork, file: ArchivalFile, rule: DepositRule) -> File
     return result
 
 
-def _created(uow: UnitOfWork, actor: Principal, file: ArchivalFile, now: datetime, note: str) -> None:
-    uow.archival_files.add(file)
-    uow.archival_files.add_event(file.id, FileEvent(at=now, by=actor.username, to_state=FileState.OPEN, note=note))
+def _created(uow: UnitOfWork, actor: Principal, file: ArchivalFile, now: datetime, note: str) -> bool:
+    """Adds the file with its first history step; False (nothing written) when its code is taken."""
+    if not uow.archival_files.add(file):
+        return False
+    event = FileEvent(at=now, by=actor.username, to_state=FileState.OPEN, note=note)
+    uow.archival_files.add_event(file.id, event)
+    file.history.append(event.as_dict())
     audited(uow, actor, AccessKind.FILE_CHANGED, now, detail={"file_code": file.file_code, "created": True})
+    return True
 
 
 def summary(uow: UnitOfWork, file: ArchivalFile) -> FileSummary:
@@ -113,10 +118,9 @@ def _add(uow: UnitOfWork, actor: Principal, file: ArchivalFile, code: str, now: 
         raise ValidationFailed("Chỉ hồ sơ đã kết thúc mới được đưa vào hồ sơ lưu trữ.",
                                "Only closed dossiers go into an archival file.", code="dossier_not_closed",
                                detail={"dossier_code": code})
-    if uow.archival_files.file_code_of(code) is not None:
+    if not uow.archival_files.add_dossier(file.id, code):
         raise Conflict("Hồ sơ đã thuộc một hồ sơ lưu trữ khác.", "The dossier is already in an archival file.",
                        code="dossier_already_filed", detail={"dossier_code": code})
-    uow.archival_files.add_dossier(file.id, code)
     audited(uow, actor, AccessKind.FILE_CHANGED, now, dossier_code=code,
             detail={"file_code": file.file_code, "added": True})
 
@@ -139,10 +143,9 @@ def create_file(*, uow: UnitOfWork, clock: Clock, actor: Principal, organ_id: st
                             title=title.strip(), maintenance=maintenance, rights=rights, creator=agency.name,
                             description=description, procedure_code=procedure_code, created_by=actor.username,
                             created_at=now)
-        if uow.archival_files.get(file.file_code) is not None:
+        if not _created(uow, actor, file, now, "lập bằng tay / made by hand"):
             raise Conflict("Mã hồ sơ lưu trữ đã tồn tại.", "That file code exists.", code="file_exists",
                            detail={"file_code": file.file_code})
-        _created(uow, actor, file, now, "lập bằng tay / made by hand")
         for code in dossier_codes or []:
             _add(uow, actor, file, code, now)
         _renumber(uow, file)
@@ -183,11 +186,15 @@ def gather_files(*, uow: UnitOfWork, clock: Clock, actor: Principal, agency_code
                                                                            if procedure else None)),
                     rights="Hạn chế sử dụng", creator=agency.name, procedure_code=dossier.procedure_code,
                     created_by=actor.username, created_at=now)
-                _created(uow, actor, file, now, "lập tự động / gathered")
-            if file.state is not FileState.OPEN:
+                if not _created(uow, actor, file, now, "lập tự động / gathered"):
+                    file = uow.archival_files.get(code)  # a concurrent gathering made it first
+            if file is None or file.state is not FileState.OPEN:
                 continue
+            if not uow.archival_files.add_dossier(file.id, dossier.code):
+                continue  # filed by a concurrent gathering
+            audited(uow, actor, AccessKind.FILE_CHANGED, now, dossier_code=dossier.code,
+                    detail={"file_code": file.file_code, "added": True})
             touched[code] = file
-            _add(uow, actor, file, dossier.code, now)
         result = []
         for file in touched.values():
             _renumber(uow, file)

@@ -62,7 +62,7 @@ def test_a_year_of_closed_dossiers_becomes_an_archival_file(client: TestClient, 
     for state in ("closed", "deposited_agency", "deposited_historical"):
         moved = client.post(f"{ARCHIVE}/files/{file['file_code']}/state", headers=archivist, json={"state": state})
         assert moved.status_code == 200 and moved.json()["state"] == state
-    assert [h["to"] for h in moved.json()["history"]] == ["closed", "deposited_agency", "deposited_historical"]
+    assert [h["to"] for h in moved.json()["history"]] == ["open", "closed", "deposited_agency", "deposited_historical"]
     back = client.post(f"{ARCHIVE}/files/{file['file_code']}/state", headers=archivist, json={"state": "open"})
     assert (back.status_code, back.json()["code"]) == (409, "invalid_file_state")
 

@@ -172,7 +172,8 @@ function filesBox(ctx, refresh) {
   fill(list, () => api.get("/archive/files"), (page) => page.count === 0 ? notice(t("archive.files_none"), "info")
     : table(t("archive.files"), [t("archive.file_code"), t("archive.title"), t("archive.maintenance"),
       t("archive.totals"), t("archive.deposit_due"), t("archive.state"), ""], page.data.map((file) => [
-      file.file_code, file.title, file.maintenance, `${file.doc_total} / ${file.page_total}`,
+      h("a", { href: `#/archive/files/${encodeURIComponent(file.file_code)}`, class: "code" }, file.file_code),
+      file.title, file.maintenance, `${file.doc_total} / ${file.page_total}`,
       file.deposit_due_on ? formatDate(file.deposit_due_on) : "", fileStateLabel(file.state),
       h("span", {}, pdfButton(`/archive/files/${encodeURIComponent(file.file_code)}/documents.pdf`,
         t("archive.document_list"), "muc-luc-van-ban.pdf"), exportBag(file.file_code))])));
