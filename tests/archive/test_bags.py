@@ -5,15 +5,19 @@ a damaged or foreign bag is refused whole."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import bagit
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from infra.bags import export_bag, export_dossier_bag, import_bag
 from infra.cli import main
 from infra.settings import Settings
@@ -287,3 +291,66 @@ def test_the_command_line_exports_and_imports_with_audit_entries(two: tuple[Back
         with backends.uow() as uow:
             trail, _ = uow.access_log.find(AccessLogFilter(username=OPERATOR.username))
         assert [(e.action.value, e.dossier_code) for e in trail] == [(action, code)]
+
+
+def _headers(backends: Backends, username: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {backends.tokens.issue(officer(backends, username), now=None).token}"}
+
+
+def _zip_with(source: bytes, target: Path, change: Callable[[zipfile.ZipFile, zipfile.ZipInfo, bytes], None]) -> bytes:
+    """A copy of the zip `source`, each member passed through `change` (which writes it, changed or not)."""
+    with zipfile.ZipFile(io.BytesIO(source)) as original, zipfile.ZipFile(target, "w") as copy:
+        for member in original.infolist():
+            change(copy, member, original.read(member))
+    return target.read_bytes()
+
+
+def test_the_api_exports_a_zipped_bag_and_imports_it_into_a_second_instance(two: tuple[Backends, Backends],
+                                                                           tmp_path: Path) -> None:
+    """GIVEN a closed dossier of the ward WHEN its archivist exports it through the API and the provincial archivist
+    of another hoso uploads the zip THEN it validates, comes in whole, and damaged or unsafe zips are refused with a
+    code, nothing stored."""
+    first, second = two
+    code = _closed_dossier(first, tmp_path, "thua dat so 780")
+    with TestClient(create_app(backends=first)) as one, TestClient(create_app(backends=second)) as other:
+        answer = one.post(f"/api/v1/archive/exports/{code}", headers=_headers(first, "luutru.tranbien"))
+        assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
+        assert f"{code}.bag.zip" in answer.headers["content-disposition"]
+        zipped = answer.content
+        with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
+            archive.extractall(tmp_path / "unzipped")
+        assert bagit.Bag(str(tmp_path / "unzipped" / code)).is_valid()
+        assert list((first.settings.data_dir / "work").iterdir()) == []  # the scratch copy went with the response
+
+        province = _headers(second, "luutru.tinh")
+
+        def upload(content: bytes) -> Any:
+            return other.post("/api/v1/archive/imports", headers=province,
+                              files={"file": ("bag.zip", content, "application/zip")})
+
+        def flip_original(copy: zipfile.ZipFile, member: zipfile.ZipInfo, data: bytes) -> None:
+            copy.writestr(member, data[:-1] + bytes([data[-1] ^ 1]) if "/originals/" in member.filename else data)
+
+        def escape(copy: zipfile.ZipFile, member: zipfile.ZipInfo, data: bytes) -> None:
+            copy.writestr(member, data)
+            if member.filename.endswith("bagit.txt"):
+                copy.writestr("../../evil.txt", b"x")
+
+        for content, problem in ((_zip_with(zipped, tmp_path / "flipped.zip", flip_original), "checksum"),
+                                 (_zip_with(zipped, tmp_path / "escape.zip", escape), None),
+                                 (b"not a zip at all", None)):
+            refused = upload(content)
+            assert refused.status_code == 422 and refused.json()["code"] == "invalid_bag", refused.text
+            assert problem is None or refused.json()["detail"]["problem"] == problem
+            _nothing_stored(second, [code])
+        assert not (second.settings.data_dir / "evil.txt").exists()
+
+        created = upload(zipped)
+        assert created.status_code == 201, created.text
+        assert created.json() == {"dossier_codes": [code], "file_code": None}
+        again = upload(zipped)
+        assert again.status_code == 409 and again.json()["code"] == "dossier_exists"
+    assert _comparable(second, code) == _comparable(first, code)
+    with second.uow() as uow:
+        trail, _ = uow.access_log.find(AccessLogFilter(username="luutru.tinh"))
+    assert [(e.action.value, e.dossier_code) for e in trail] == [("bag_imported", code)]
