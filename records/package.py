@@ -26,6 +26,7 @@ from records.dossiers import (
 )
 from records.errors import ValidationFailed
 from records.procedures import DocumentType
+from records.retention import DossierRetention, EndAction, RetentionState
 
 FORMAT = "hoso-dossier/1"
 FILE_FORMAT = "hoso-archival-file/1"
@@ -60,6 +61,7 @@ class DossierRecord:
     events: list[DossierEvent]
     letters: list[ExtensionLetter]
     documents: list[DocumentRecord] = field(default_factory=list)
+    retention: DossierRetention | None = None  # when its retention clock runs: closed when, kept how long, extended
 
     def to_json(self) -> dict[str, Any]:
         dossier = plain(self.dossier)
@@ -67,7 +69,8 @@ class DossierRecord:
         return {"format": FORMAT, "dossier": dossier, "events": [plain(e) for e in self.events],
                 "letters": [plain(letter) for letter in self.letters],
                 "documents": [{"document": plain(d.document), "pages": [plain(p) for p in d.pages]}
-                              for d in self.documents]}
+                              for d in self.documents],
+                "retention": None if self.retention is None else plain(self.retention)}
 
 
 def _at(value: str | None) -> datetime | None:
@@ -135,6 +138,18 @@ def _page(p: dict[str, Any]) -> PageText:
     return PageText(int(p["page_number"]), p["text"], PageSource(p["source"]), p.get("confidence"))
 
 
+def _retention(r: dict[str, Any] | None) -> DossierRetention | None:
+    if r is None:
+        return None
+    return DossierRetention(
+        dossier_code=r["dossier_code"], agency_code=r["agency_code"], procedure_code=r["procedure_code"],
+        closed_at=_when(r["closed_at"]), schedule_id=r.get("schedule_id"), years=r.get("years"),
+        minimum_years=r.get("minimum_years"), end_action=EndAction(r["end_action"]),
+        extended_due_on=date.fromisoformat(r["extended_due_on"]) if r.get("extended_due_on") else None,
+        extension_reason=r.get("extension_reason", ""), extended_by=r.get("extended_by"),
+        state=RetentionState(r.get("state", RetentionState.KEPT.value)))
+
+
 def record_from_json(data: dict[str, Any]) -> DossierRecord:
     """Raises ValidationFailed (invalid_package) for a record this version cannot read."""
     if data.get("format") != FORMAT:
@@ -147,7 +162,8 @@ def record_from_json(data: dict[str, Any]) -> DossierRecord:
                                                       issued_by_name=x.get("issued_by_name", ""))
                                       for x in data["letters"]],
                              documents=[DocumentRecord(_document(d["document"]), [_page(p) for p in d["pages"]])
-                                        for d in data["documents"]])
+                                        for d in data["documents"]],
+                             retention=_retention(data.get("retention")))
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationFailed("Gói hồ sơ thiếu hoặc sai dữ liệu.", "The package's record is incomplete or wrong.",
                                code="invalid_package", detail={"error": f"{type(exc).__name__}: {exc}"[:300]}) from exc

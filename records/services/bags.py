@@ -97,13 +97,13 @@ def export_dossier(*, uow: UnitOfWork, clock: Clock, calendar: WorkingCalendar, 
             raise dossier_not_found(code)
         events, letters = uow.dossiers.events(code), uow.dossiers.extensions(code)
         documents = sorted(uow.documents.list_for_dossier(code), key=lambda d: (d.uploaded_at, d.id))
+        line = uow.retention.get(code)
         record = DossierRecord(dossier, events, letters,
-                               [DocumentRecord(d, uow.documents.pages(d.id)) for d in documents])
+                               [DocumentRecord(d, uow.documents.pages(d.id)) for d in documents], line)
         names = {a.code: a.name for a in uow.agencies.list()}
         file_code = uow.archival_files.file_code_of(code)
         archival = uow.archival_files.get(file_code) if file_code else None
         edits = {d.document_id: d.metadata for d in uow.archival_files.documents(archival.id)} if archival else {}
-        line = uow.retention.get(code)
         audit = list(uow.access_log.chain(dossier_code=code))
         if actor is not None:
             uow.begin_write()
@@ -327,8 +327,15 @@ def _write_dossier(uow: UnitOfWork, record: DossierRecord, hashes: Mapping[str, 
         derived = {key: hashes[key] for key in document_blob_keys(item.document.sha256, item.document.page_count)
                    if key in hashes and key != original_key(item.document.sha256)}
         register_document_blobs(uow, item.document, derived, now)
-    if dossier.completed_at is not None or dossier.is_terminal:
-        record_closure(uow, dossier, dossier.completed_at or dossier.last_moved_at or now)
+    carried = record.retention
+    if carried is not None or dossier.completed_at is not None or dossier.is_terminal:
+        # The clock keeps its start and an archivist's extension; the schedule is this hoso's own.
+        line = record_closure(uow, dossier, carried.closed_at if carried else
+                              dossier.completed_at or dossier.last_moved_at or now)
+        if line is not None and carried is not None and carried.extended_due_on is not None:
+            line.extended_due_on, line.extension_reason = carried.extended_due_on, carried.extension_reason
+            line.extended_by = carried.extended_by
+            uow.retention.save(line)
 
 
 def _write_file(uow: UnitOfWork, record: ArchivalFileRecord) -> None:

@@ -10,6 +10,7 @@ import json
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,13 @@ def test_a_bag_validates_and_round_trips_into_a_second_instance(two: tuple[Backe
                                                                 tmp_path: Path) -> None:
     first, second = two
     code = _closed_dossier(first, tmp_path, "thua dat so 777 bagit")
+    with first.uow() as uow:  # an archivist's extension of its due date (the land procedure keeps it for ever)
+        uow.begin_write()
+        kept = uow.retention.get(code)
+        assert kept is not None
+        kept.extended_due_on, kept.extension_reason, kept.extended_by = date(2070, 12, 31), "Thanh tra", "luutru"
+        uow.retention.save(kept)
+        uow.commit()
     bag_dir = export_dossier_bag(first, code, tmp_path / "bag")
     bag = bagit.Bag(str(bag_dir))
     assert bag.is_valid() and "sha256" in bag.algorithms
@@ -91,6 +99,11 @@ def test_a_bag_validates_and_round_trips_into_a_second_instance(two: tuple[Backe
     assert import_bag(second, bag_dir).dossier_codes == [code]
     assert _comparable(second, code) == _comparable(first, code)
     assert _blob_bytes(second, code) == _blob_bytes(first, code)
+    lines = []
+    for backends in (first, second):
+        with backends.uow() as uow:
+            lines.append(plain(uow.retention.get(code)))
+    assert lines[0] == lines[1] and lines[1]["extension_reason"] == "Thanh tra"  # the clock and its extension
     desk = officer(second, "tiepnhan.tranbien")
     found = search_dossiers(uow=second.uow(), index=second.search, clock=second.clock, actor=desk, text="777 bagit",
                             filters=SearchFilters())
