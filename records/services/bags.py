@@ -188,6 +188,7 @@ def import_package(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, tasks: Ta
         now = clock.now()
         with uow:
             uow.begin_write()
+            _check_absent(uow, dossiers, archival_file)  # again, now that this import writes: another may have won
             for item, derived_hashes in zip(dossiers, registered, strict=True):
                 _write_dossier(uow, item.record, derived_hashes, now)
                 if actor is not None:
@@ -201,8 +202,7 @@ def import_package(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, tasks: Ta
                                     "dossiers": len(archival_file.dossier_codes)})
             uow.commit()
     except BaseException:
-        for key in stored:  # nothing half-done: what this import stored goes again
-            blobs.delete(key)
+        _remove_unclaimed(uow, blobs, stored)
         raise
     codes = [item.record.dossier.code for item in dossiers]
     if tasks is not None:
@@ -262,10 +262,7 @@ def _check_package(uow: UnitOfWork, actor: Principal | None, dossiers: Sequence[
     if unknown:
         raise _refused("Thủ tục của hồ sơ không có trong danh mục.", "The dossier's procedure is unknown.",
                        "unknown_procedure", procedure_codes=unknown)
-    existing = sorted(d.code for d in uow.dossiers.get_many(codes))
-    if existing:
-        raise _refused("Hồ sơ đã có trong hệ thống.", "The dossier already exists here.", "dossier_exists",
-                       Conflict, dossier_codes=existing)
+    _check_absent(uow, dossiers, archival_file)
     document_ids = [d.document.id for item in dossiers for d in item.record.documents]
     clashing = [i for i in document_ids if uow.documents.get(i) is not None]
     if clashing or len(set(document_ids)) != len(document_ids):
@@ -283,12 +280,35 @@ def _check_package(uow: UnitOfWork, actor: Principal | None, dossiers: Sequence[
         _check_file(uow, archival_file, codes, document_ids)
 
 
+def _check_absent(uow: UnitOfWork, dossiers: Sequence[PackageDossier],
+                  archival_file: ArchivalFileRecord | None) -> None:
+    """Refuses (409) a dossier code or an archival file code that exists here."""
+    existing = sorted(d.code for d in uow.dossiers.get_many([item.record.dossier.code for item in dossiers]))
+    if existing:
+        raise _refused("Hồ sơ đã có trong hệ thống.", "The dossier already exists here.", "dossier_exists",
+                       Conflict, dossier_codes=existing)
+    if archival_file is not None and uow.archival_files.get(archival_file.file.file_code) is not None:
+        raise _refused("Mã hồ sơ lưu trữ đã tồn tại.", "That file code exists.", "file_exists", Conflict,
+                       file_code=archival_file.file.file_code)
+
+
+def _remove_unclaimed(uow: UnitOfWork, blobs: BlobStore, stored: list[str]) -> None:
+    """Nothing half-done: the blobs this import stored go again — except any that a concurrent writer registered
+    meanwhile (the same paper in another dossier), which must stay."""
+    try:
+        with uow:
+            claimed = uow.fixity.known(stored) if stored else set()
+    except Exception:  # the database is what failed: nobody else could have registered them either
+        log.warning("import cleanup: blob registry unreadable, removing %d blobs", len(stored))
+        claimed = set()
+    for key in stored:
+        if key not in claimed:
+            blobs.delete(key)
+
+
 def _check_file(uow: UnitOfWork, record: ArchivalFileRecord, codes: list[str], document_ids: list[str]) -> None:
     file = record.file
     check_file_notation(file.file_notation)
-    if uow.archival_files.get(file.file_code) is not None:
-        raise _refused("Mã hồ sơ lưu trữ đã tồn tại.", "That file code exists.", "file_exists", Conflict,
-                       file_code=file.file_code)
     strays = sorted(set(record.dossier_codes) ^ set(codes)) + sorted(
         d.document_id for d in record.documents if d.document_id not in document_ids)
     if strays:
