@@ -3,12 +3,13 @@ SHA-256 manifests and tag manifests, and opening one only once every checksum, e
 
 from __future__ import annotations
 
+import io
 import shutil
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import bagit
 
@@ -119,6 +120,46 @@ def zip_bag(root: Path, target: Path, *, top: str | None = None) -> Path:
             if path.is_file():
                 archive.write(path, (top_folder / path.relative_to(root).as_posix()).as_posix())
     return target
+
+
+class _Sink(io.RawIOBase):
+    """Where a streamed zip is written; what arrived since the last `take` is handed on."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self._parts)
+        self._parts.clear()
+        return data
+
+
+def stream_zip(root: Path, *, top: str | None = None) -> Iterator[bytes]:
+    """The bag as a zip, made while it is sent (no zip file on disk; memory bounded by one chunk), its top folder
+    named `top` (default: the bag's folder name)."""
+    top_folder = PurePosixPath(_safe_name(top or root.name))
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(root.rglob("*")):
+            if not path.is_file():
+                continue
+            name = (top_folder / path.relative_to(root).as_posix()).as_posix()
+            with path.open("rb") as source, archive.open(name, "w", force_zip64=True) as target:
+                while chunk := source.read(CHUNK):
+                    target.write(chunk)
+                    if data := sink.take():
+                        yield data
+            if data := sink.take():
+                yield data
+    if data := sink.take():
+        yield data
 
 
 def unzip_bag(archive_path: Path, target: Path) -> Path:

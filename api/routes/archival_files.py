@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
@@ -278,22 +278,24 @@ def files_list(uow: UowDep, clock: ClockDep, user: CurrentUser,
     return Response(render_archive_list(paper), media_type="application/pdf")
 
 
-@router.post("/exports/{code}", summary="Xuất gói BagIt (hồ sơ hoặc hồ sơ lưu trữ)", response_class=FileResponse,
-             responses={200: {"content": {"application/zip": {}}}})
-def export(code: str, backends: BackendsDep, user: CurrentUser) -> FileResponse:
+@router.post("/exports/{code}", summary="Xuất gói BagIt (hồ sơ hoặc hồ sơ lưu trữ)", response_class=StreamingResponse,
+             responses={200: {"content": {"application/zip": {}}}},
+             description="The dossier's or the archival file's BagIt bag as a zip, streamed while it is made.")
+def export(code: str, backends: BackendsDep, user: CurrentUser) -> StreamingResponse:
     from infra.bags import export_bag
-    from storage.bags import zip_bag
+    from storage.bags import stream_zip
 
     require_archive_role(user)
     scratch = Path(tempfile.mkdtemp(prefix="export-", dir=_work(backends)))
     try:
         bag = export_bag(backends, code, scratch / "bag", actor=user)
-        archive = zip_bag(bag, scratch / "bag.zip", top=code)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
-    return FileResponse(archive, media_type="application/zip", filename=f"{code}.bag.zip",
-                        background=BackgroundTask(shutil.rmtree, scratch, ignore_errors=True))
+    filename = "".join(c if c.isalnum() or c in ".-_" else "_" for c in code) + ".bag.zip"
+    return StreamingResponse(stream_zip(bag, top=code), media_type="application/zip",
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+                             background=BackgroundTask(shutil.rmtree, scratch, ignore_errors=True))
 
 
 class ImportedPublic(BaseModel):
