@@ -168,18 +168,20 @@ def unzip_bag(archive_path: Path, target: Path) -> Path:
         with zipfile.ZipFile(archive_path) as archive:
             members = archive.infolist()
             if sum(m.file_size for m in members) > MAX_ZIP_BYTES:
-                raise invalid_bag("gói quá lớn.", "the package is too large.")
+                raise invalid_bag("gói quá lớn.", "the package is too large.", problem="too_large")
             for member in members:
                 name = PurePosixPath(member.filename)
                 if name.is_absolute() or ".." in name.parts:
-                    raise invalid_bag("có đường dẫn ra ngoài gói.", "a path leaves the package.", path=member.filename)
+                    raise invalid_bag("có đường dẫn ra ngoài gói.", "a path leaves the package.",
+                                      problem="path_outside", path=member.filename)
             archive.extractall(target)
     except zipfile.BadZipFile as exc:
-        raise invalid_bag("tệp không phải ZIP.", "the file is not a ZIP archive.") from exc
+        raise invalid_bag("tệp không phải ZIP.", "the file is not a ZIP archive.", problem="not_zip") from exc
     tops = [p for p in target.iterdir()]
     root = tops[0] if len(tops) == 1 and tops[0].is_dir() else target
     if not (root / "bagit.txt").is_file():
-        raise invalid_bag("không tìm thấy bagit.txt.", "bagit.txt is missing.")
+        raise invalid_bag("không tìm thấy bagit.txt.", "bagit.txt is missing.", problem="missing_file",
+                          files=["bagit.txt"])
     return root
 
 

@@ -308,14 +308,19 @@ class ImportedPublic(BaseModel):
                          "missing, a path leaves the bag, or it names an unknown agency or procedure.")
 def import_package(file: UploadFile, backends: BackendsDep, user: CurrentUser) -> ImportedPublic:
     from infra.bags import import_bag
-    from storage.bags import unzip_bag
+    from storage.bags import MAX_ZIP_BYTES, invalid_bag, unzip_bag
 
     require_archive_role(user)
     scratch = Path(tempfile.mkdtemp(prefix="import-", dir=_work(backends)))
     try:
         upload = scratch / "upload.zip"
+        received = 0
         with upload.open("wb") as target:
-            shutil.copyfileobj(file.file, target, 1024 * 1024)
+            while chunk := file.file.read(1024 * 1024):
+                received += len(chunk)
+                if received > MAX_ZIP_BYTES:
+                    raise invalid_bag("gói quá lớn.", "the package is too large.", problem="too_large")
+                target.write(chunk)
         root = unzip_bag(upload, scratch / "bag")
         imported = import_bag(backends, root, actor=user)
         return ImportedPublic(dossier_codes=imported.dossier_codes, file_code=imported.file_code)

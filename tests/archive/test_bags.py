@@ -183,8 +183,11 @@ def test_a_damaged_or_foreign_bag_is_refused_whole(two: tuple[Backends, Backends
 
     assert refused("flipped", flip).code == "invalid_bag"
     missing = refused("missing", remove)
-    assert missing.code == "invalid_bag" and "control-slip.pdf" in json.dumps(missing.detail)
-    assert refused("outside", outside).code == "invalid_bag"
+    assert missing.code == "invalid_bag" and missing.detail["problem"] == "missing_file"
+    assert missing.detail["files"] == ["data/control-slip.pdf"] and "control-slip.pdf" in missing.message_vi
+    assert refused("outside", outside).detail["problem"] == "path_outside"
+    smuggled = refused("smuggled", lambda root: (root / "data" / "extra.txt").write_text("x"))
+    assert smuggled.detail["problem"] == "unlisted_file" and smuggled.detail["files"] == ["data/extra.txt"]
     foreign = refused("foreign", unknown_agency)
     assert foreign.code == "unknown_agency" and foreign.detail == {"agency_codes": ["999.99.99.H99"]}
     assert "cơ quan" in foreign.message_vi
@@ -350,11 +353,11 @@ def test_the_api_exports_a_zipped_bag_and_imports_it_into_a_second_instance(two:
                 copy.writestr("../../evil.txt", b"x")
 
         for content, problem in ((_zip_with(zipped, tmp_path / "flipped.zip", flip_original), "checksum"),
-                                 (_zip_with(zipped, tmp_path / "escape.zip", escape), None),
-                                 (b"not a zip at all", None)):
+                                 (_zip_with(zipped, tmp_path / "escape.zip", escape), "path_outside"),
+                                 (b"not a zip at all", "not_zip")):
             refused = upload(content)
             assert refused.status_code == 422 and refused.json()["code"] == "invalid_bag", refused.text
-            assert problem is None or refused.json()["detail"]["problem"] == problem
+            assert refused.json()["detail"]["problem"] == problem
             _nothing_stored(second, [code])
         assert not (second.settings.data_dir / "evil.txt").exists()
 
