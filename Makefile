@@ -88,6 +88,7 @@ bench: system-deps venv services-up
 	$(PY) -m bench.ocr
 	$(PY) -m bench.search
 	$(PY) -m bench.upload_memory
+	$(PY) -m bench.audit
 	$(PY) -m bench.archive
 	$(PY) -m bench.bags
 

@@ -64,7 +64,8 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
 ]
 
 # A few codes have a more precise HTTP status than their error class.
-STATUS_BY_CODE: dict[str, int] = {"unsupported_type": 415, "file_too_large": 413, "backend_unavailable": 503}
+STATUS_BY_CODE: dict[str, int] = {"unsupported_type": 415, "file_too_large": 413, "backend_unavailable": 503,
+                                 "destruction_not_started": 503, "destruction_failed": 503, "deposit_failed": 503}
 
 _HTTP_CODES = {
     404: ("not_found", "Không tìm thấy địa chỉ này.", "No such address."),

@@ -45,10 +45,10 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
                       "pass --agency-name to create it", file=sys.stderr)
                 return 2
             import_agencies(uow=backends.uow(), agencies=[agency_from_dict(
-                {"code": args.agency_code, "name": args.agency_name, "level": "province"})])
+                {"code": args.agency_code, "name": args.agency_name, "level": "province"})], clock=backends.clock)
         user = create_user(uow=backends.uow(), hasher=backends.hasher, username=args.username,
                            full_name=args.full_name, agency_code=args.agency_code, roles=[Role.ADMIN],
-                           password=password)
+                           password=password, clock=backends.clock)
     print(f"Đã tạo quản trị viên / admin created: {user.username} @ {user.agency_code}")
     return 0
 
@@ -74,9 +74,11 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     _migrate(settings)
     with opened_backends(settings) as backends:
         if args.command == "import-agencies":
-            count = import_agencies(uow=backends.uow(), agencies=[agency_from_dict(a) for a in items])
+            count = import_agencies(uow=backends.uow(), agencies=[agency_from_dict(a) for a in items],
+                                    clock=backends.clock)
         else:
-            count = import_procedures(uow=backends.uow(), procedures=[procedure_from_dict(p) for p in items])
+            count = import_procedures(uow=backends.uow(), procedures=[procedure_from_dict(p) for p in items],
+                                      clock=backends.clock)
     print(f"Đã nhập / imported: {count}")
     return 0
 

@@ -53,9 +53,11 @@ class DemoSummary:
 
 
 def load_demo(backends: Backends, *, password: str = DEMO_PASSWORD, with_dossiers: bool = True) -> DemoSummary:
-    agencies = import_agencies(uow=backends.uow(), agencies=[agency_from_dict(a) for a in read_json("agencies.json")])
+    agencies = import_agencies(uow=backends.uow(), agencies=[agency_from_dict(a) for a in read_json("agencies.json")],
+                               clock=backends.clock)
     procedures = import_procedures(uow=backends.uow(),
-                                   procedures=[procedure_from_dict(p) for p in read_json("procedures.json")])
+                                   procedures=[procedure_from_dict(p) for p in read_json("procedures.json")],
+                                   clock=backends.clock)
     created = 0
     for user in read_json("users.json"):
         with backends.uow() as uow:
@@ -63,7 +65,7 @@ def load_demo(backends: Backends, *, password: str = DEMO_PASSWORD, with_dossier
         if not exists:
             create_user(uow=backends.uow(), hasher=backends.hasher, username=user["username"],
                         full_name=user["full_name"], agency_code=user["agency_code"],
-                        roles=[Role(r) for r in user["roles"]], password=password)
+                        roles=[Role(r) for r in user["roles"]], password=password, clock=backends.clock)
             created += 1
     dossiers = load_demo_dossiers(backends) if with_dossiers else 0
     if dossiers:

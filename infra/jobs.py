@@ -7,6 +7,7 @@ from ingest.pipeline import PipelineSettings, process_document
 from ingest.recognize import TesseractRecognizer
 from records.documents import DocumentStatus
 from records.services.documents import mark_indexed
+from records.services.holds import lock_held_document_blobs
 from records.services.search import index_dossier
 from records.services.webhooks import DeliveryReport, deliver_due
 
@@ -22,10 +23,12 @@ def recognizer_for(backends: Backends) -> TesseractRecognizer:
 
 
 def process_document_job(backends: Backends, document_id: str) -> DocumentStatus:
-    return process_document(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock, tasks=backends.tasks,
-                            recognizer=recognizer_for(backends),
-                            settings=PipelineSettings(workdir=backends.settings.data_dir / "work"),
-                            document_id=document_id)
+    status = process_document(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock, tasks=backends.tasks,
+                              recognizer=recognizer_for(backends),
+                              settings=PipelineSettings(workdir=backends.settings.data_dir / "work"),
+                              document_id=document_id)
+    lock_held_document_blobs(uow=backends.uow(), blobs=backends.blobs, document_id=document_id)
+    return status
 
 
 def deliver_webhooks_job(backends: Backends) -> DeliveryReport:
@@ -55,12 +58,15 @@ class InlineTaskQueue:
 
 def archive_upkeep_job(backends: Backends) -> dict[str, int]:
     """The archive's periodic work: retention clocks of newly closed dossiers (a safety net: transitions start
-    them), deposit reminders, and finishing destructions whose blobs are still pending."""
+    them), S3 object-lock retention of kept originals until their due dates, deposit reminders, and finishing
+    destructions whose blobs are still pending."""
     from records.services.archival_files import remind_deposits
     from records.services.disposition import finish_dispositions
-    from records.services.retention import start_missing_clocks
+    from records.services.retention import lock_originals_until_due, start_missing_clocks
 
     return {"clocks_started": start_missing_clocks(uow=backends.uow(), clock=backends.clock),
+            "originals_locked": lock_originals_until_due(uow=backends.uow(), clock=backends.clock,
+                                                         blobs=backends.blobs),
             "deposit_reminders": remind_deposits(uow=backends.uow(), clock=backends.clock),
             "dispositions_finished": finish_dispositions(uow=backends.uow(), blobs=backends.blobs,
                                                          index=backends.search)}

@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     s3_object_lock: bool = True  # create the bucket with S3 object lock (legal holds, retention)
     fixity_rate_mb_s: float = Field(default=50.0, ge=0)  # 0: as fast as the disk allows
     fixity_budget_seconds: float = Field(default=600.0, gt=0)  # one scheduled run; the next one continues
+    deposit_dir: Path | None = None  # where approved deposits write their packages; empty: data_dir/deposits
     # Archival files are due for deposit to the agency archive this many days after their EndDate, and (kept
     # permanently) to the historical archive by the end of the year this many years after it (Law on Archives 2011).
     deposit_agency_days: int = Field(default=365, ge=1, le=36500)
@@ -93,6 +94,10 @@ class Settings(BaseSettings):
             if not self.s3_endpoint:
                 raise ValueError("production mode needs HOSO_S3_ENDPOINT (MinIO/S3) for the originals")
         return self
+
+    @property
+    def effective_deposit_dir(self) -> Path:
+        return self.deposit_dir or self.data_dir / "deposits"
 
     @property
     def effective_database_url(self) -> str:

@@ -34,6 +34,7 @@ class AccessKind(StrEnum):
     INTEGRATION_REVOKED = "integration_revoked"
     INTEGRATION_ROTATED = "integration_rotated"
     WEBHOOK_CHANGED = "webhook_changed"
+    WEBHOOK_REPLAYED = "webhook_replayed"
     USER_CREATED = "user_created"
     CATALOGUE_IMPORTED = "catalogue_imported"
     RECEIPT_REISSUED = "receipt_reissued"
@@ -45,6 +46,7 @@ class AccessKind(StrEnum):
     DISPOSITION_PROPOSED = "disposition_proposed"
     DISPOSITION_APPROVED = "disposition_approved"
     DISPOSITION_REJECTED = "disposition_rejected"
+    REAUTHENTICATION_FAILED = "reauthentication_failed"
     DOSSIER_DESTROYED = "dossier_destroyed"
     DOSSIER_DEPOSITED = "dossier_deposited"
     FILE_CHANGED = "archival_file_changed"
@@ -52,6 +54,7 @@ class AccessKind(StrEnum):
     FIXITY_REPAIRED = "fixity_repaired"
     BAG_EXPORTED = "bag_exported"
     BAG_IMPORTED = "bag_imported"
+    AUDIT_VERIFIED = "audit_verified"  # someone (or the schedule) recomputed the audit chain; the outcome in detail
 
 
 # The kinds that record a read (the rest record writes: the audit trail).

@@ -21,9 +21,9 @@ from records.access_log import AccessEntry
 GENESIS = "0" * 64
 
 
-def canonical(entry_id: int, entry: AccessEntry) -> bytes:
-    """The bytes an entry's hash covers: its position and every field, in one fixed JSON form."""
-    fields = {"id": entry_id, "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
+def canonical(entry: AccessEntry) -> bytes:
+    """Every field of an entry in one fixed form: sorted-key compact JSON, the time in UTC ISO form."""
+    fields = {"at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
               "principal_kind": entry.principal_kind, "username": entry.username, "agency_code": entry.agency_code,
               "action": str(entry.action), "reason": entry.reason, "dossier_code": entry.dossier_code,
               "document_id": entry.document_id, "share_id": entry.share_id, "client": entry.client,
@@ -31,8 +31,15 @@ def canonical(entry_id: int, entry: AccessEntry) -> bytes:
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
+def link(previous: str, entry_id: int) -> bytes:
+    """What precedes an entry's canonical bytes in its hash: the previous entry's hash and the entry's id."""
+    return f"{previous}\n{entry_id}\n".encode()
+
+
 def chain_hash(previous: str, entry_id: int, entry: AccessEntry) -> str:
-    return hashlib.sha256(previous.encode() + b"\n" + canonical(entry_id, entry)).hexdigest()
+    """SHA-256 of link(previous, id) + canonical(entry), hex. (The PostgreSQL append computes the same in SQL
+    from the canonical bytes computed here; see storage/access_log.py.)"""
+    return hashlib.sha256(link(previous, entry_id) + canonical(entry)).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,22 @@ class ReauthenticationFailed(DomainError):
     message_en = "The confirmation password is wrong."
 
 
+class DestructionNotStarted(DomainError):
+    """The checks before a destruction could not reach the blob store: nothing was touched."""
+
+    code = "destruction_not_started"
+    message_vi = "Không kết nối được kho lưu tệp; chưa hủy gì, bộ hồ sơ còn nguyên. Hãy thử lại sau."
+    message_en = "The file store does not answer; nothing was destroyed and the set is intact. Try again later."
+
+
+class DestructionFailed(DomainError):
+    """The destruction's database transaction failed and was rolled back: nothing was destroyed."""
+
+    code = "destruction_failed"
+    message_vi = "Việc hủy không thực hiện được và đã được hoàn tác; bộ hồ sơ còn nguyên."
+    message_en = "The destruction failed and was rolled back; the set is intact."
+
+
 @dataclass
 class Disposition:
     id: str
@@ -41,6 +57,7 @@ class Disposition:
     decided_at: datetime | None = None
     decision_note: str = ""
     pending_blobs: list[str] = field(default_factory=list)
+    index_pending: bool = False  # the search entries of the destroyed dossiers are still to remove
     package_path: str | None = None
 
     def check_decider(self, username: str) -> None:

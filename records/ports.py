@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from records.access import Role, ShareGrant
-from records.access_log import AccessEntry, AccessLogFilter
+from records.access_log import AccessEntry, AccessKind, AccessLogFilter
 from records.agencies import Agency
 from records.alerts import Alert, AlertKind, DueDossier
 from records.archival_files import ArchivalDocument, ArchivalFile, FileEvent, FileState
@@ -232,6 +232,10 @@ class AccessLogRepository(Protocol):
         """The id and hash of the chain's last entry."""
         ...
 
+    def latest(self, action: AccessKind) -> AccessEntry | None:
+        """The newest entry of one kind (walks back from the end of the log: cheap for recent kinds)."""
+        ...
+
 
 class ArchiveAlertRepository(Protocol):
     def raise_once(self, alert: ArchiveAlert) -> bool:
@@ -266,6 +270,13 @@ class RetentionRepository(Protocol):
             limit: int, offset: int) -> tuple[list[DossierRetention], int]:
         """Lines due on or before the date, earliest first."""
         ...
+
+    def object_retention_pending(self, *, due_after: date, limit: int,
+                                 dossier_codes: Sequence[str] | None = None) -> list[DossierRetention]:
+        """Kept lines due after `due_after` whose originals' S3 retention has not been set to their due date yet."""
+        ...
+
+    def mark_object_retention(self, dossier_code: str, until: date) -> None: ...
 
 
 class HoldRepository(Protocol):
@@ -323,7 +334,7 @@ class DispositionRepository(Protocol):
     def find(self, *, agencies: frozenset[str] | None, state: DispositionState | None, limit: int,
              offset: int) -> tuple[list[Disposition], int]: ...
     def with_pending_blobs(self) -> list[Disposition]:
-        """Executed destructions whose blobs are not all destroyed yet."""
+        """Executed destructions whose blobs are not all destroyed yet, or whose search entries remain."""
         ...
 
     def add_tombstones(self, tombstones: Sequence[Tombstone]) -> None: ...

@@ -5,11 +5,15 @@ permanent) and an end action: destroy, or deposit to the historical archive. The
 `retention_years` is the default when no schedule applies. The clock starts when the dossier is closed (result
 returned, refused, withdrawn, stopped).
 
-Which schedule applies: the schedules naming the dossier's procedure are used if there are any, else those naming its
-field, else the catalogue's default. Among them, the ones without a document type apply to the whole dossier and a
-document-type one applies when the dossier holds a paper of that type; the dossier is kept for the LONGEST of what
-applies (permanent beats any number of years), so no paper leaves before its own time. The legal minimum of that
-schedule is the floor under which a due date can never be moved.
+Which schedule applies — the most specific match wins, in this order:
+  1. a schedule naming the dossier's procedure and a document type the dossier holds a paper of;
+  2. a schedule naming the procedure (no document type);
+  3. a schedule naming the procedure's field and a document type the dossier holds;
+  4. a schedule naming the field (no document type);
+  5. the catalogue's `retention_years` for the procedure (permanent when it has none: deposit).
+When several schedules tie on the winning level (the dossier holds papers of two scheduled types), the one that keeps
+LONGEST wins (permanent beats any number of years), so no paper leaves before its own time. The legal minimum of the
+winning schedule is the floor under which a due date can never be moved.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from enum import StrEnum
 from records.clock import local_date
 from records.dossiers import DossierState
 from records.errors import ValidationFailed
-from records.procedures import Procedure
+from records.procedures import DocumentType, Procedure
 
 CLOSED_STATES = frozenset({DossierState.RESULT_RETURNED, DossierState.REFUSED, DossierState.WITHDRAWN,
                            DossierState.STOPPED})
@@ -64,6 +68,10 @@ def check_schedule(schedule: RetentionSchedule) -> RetentionSchedule:
     if (schedule.procedure_code is None) == (schedule.field is None):
         raise ValidationFailed("Thời hạn bảo quản phải áp dụng cho đúng một thủ tục hoặc một lĩnh vực.",
                                "A schedule applies to exactly one procedure or one field.", code="invalid_schedule")
+    if schedule.document_type is not None and schedule.document_type not in {t.value for t in DocumentType}:
+        raise ValidationFailed("Loại giấy tờ không tồn tại.", "Unknown document type.", code="unknown_document_type",
+                               detail={"document_type": schedule.document_type,
+                                       "allowed": sorted(t.value for t in DocumentType)})
     for value in (schedule.years, schedule.legal_minimum_years):
         if value is not None and not 1 <= value <= MAX_YEARS:
             raise ValidationFailed(f"Số năm phải từ 1 đến {MAX_YEARS}.", f"Years must be 1 to {MAX_YEARS}.",
@@ -93,18 +101,26 @@ def _longer(a: int | None, b: int | None) -> bool:
     return (a is None and b is not None) or (a is not None and b is not None and a > b)
 
 
+def _specificity(schedule: RetentionSchedule) -> int:
+    """Higher is more specific: procedure beats field, and a document type beats none on the same level."""
+    return (2 if schedule.procedure_code is not None else 0) + (1 if schedule.document_type is not None else 0)
+
+
 def applicable(procedure: Procedure, schedules: Iterable[RetentionSchedule],
                document_types: Iterable[str] = ()) -> Applied:
-    active = [s for s in schedules if s.active]
-    own = [s for s in active if s.procedure_code == procedure.code]
-    chosen = own or [s for s in active if s.procedure_code is None and s.field == procedure.field]
+    """The retention a dossier of `procedure` holding papers of `document_types` comes to (see the module's doc)."""
     types = set(document_types)
-    chosen = [s for s in chosen if s.document_type is None or s.document_type in types]
-    if not chosen:
+    matching = [s for s in schedules if s.active
+                and (s.procedure_code == procedure.code
+                     or (s.procedure_code is None and s.field is not None and s.field == procedure.field))
+                and (s.document_type is None or s.document_type in types)]
+    if not matching:
         years = procedure.retention_years
         return Applied(None, years, years, EndAction.DEPOSIT if years is None else EndAction.DESTROY)
-    best = chosen[0]
-    for schedule in chosen[1:]:
+    level = max(_specificity(s) for s in matching)
+    tied = [s for s in matching if _specificity(s) == level]
+    best = tied[0]
+    for schedule in tied[1:]:
         if _longer(schedule.years, best.years):
             best = schedule
     return Applied(best.id, best.years, best.minimum_years, best.end_action)

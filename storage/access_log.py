@@ -12,17 +12,16 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import JSON, LargeBinary, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from records.access_log import AccessEntry, AccessKind, AccessLogFilter
-from records.audit import ChainedEntry, chain_hash
+from records.audit import ChainedEntry, canonical, chain_hash
 from records.clock import VN_TZ
-from storage.models import AccessLogRow, AuditHeadRow, table_of
+from storage.models import AccessLogRow, AuditHeadRow, UTCDateTime, table_of
 
 ACCESS_LOG = table_of(AccessLogRow)
 HEAD = table_of(AuditHeadRow)
-_ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
 STREAM_BATCH = 5000
 
 
@@ -37,6 +36,38 @@ def _entry(r: Any) -> AccessEntry:
                        share_id=r.share_id, client=r.client, detail=r.detail or {}, id=r.id)
 
 
+# The chain hash of records.audit.chain_hash, computed by PostgreSQL: sha256(prev "\n" id "\n" canonical bytes).
+# `async` "off" (a read) lets the commit skip waiting for the WAL flush (see record()); "on" for writes.
+_APPEND_ONE = text("""
+WITH head AS (
+    UPDATE audit_head SET last_id = last_id + 1, prev_hash = last_hash,
+        last_hash = encode(sha256(convert_to(last_hash || chr(10) || (last_id + 1)::text || chr(10), 'UTF8')
+                                  || :content), 'hex')
+    WHERE id = 1
+    RETURNING last_id, prev_hash, last_hash,
+        CASE WHEN :async = 'off' THEN set_config('synchronous_commit', 'off', true) END AS sync)
+INSERT INTO access_log (id, at, principal_kind, username, agency_code, action, reason, dossier_code, document_id,
+                        share_id, client, detail, prev_hash, entry_hash)
+SELECT last_id, :at, :principal_kind, :username, :agency_code, :action, :reason, :dossier_code, :document_id,
+       :share_id, :client, :detail, prev_hash, last_hash FROM head
+""").bindparams(bindparam("at", type_=UTCDateTime()), bindparam("detail", type_=JSON()),
+                bindparam("content", type_=LargeBinary()))
+
+
+def _sealed(entries: Sequence[AccessEntry], last_id: int, last_hash: str) -> tuple[list[dict[str, Any]], str]:
+    """The rows of `entries` chained after entry `last_id` (hash `last_hash`), and the new last hash."""
+    rows = []
+    for e in entries:
+        last_id += 1
+        entry_hash = chain_hash(last_hash, last_id, e)
+        rows.append({"id": last_id, "at": e.at, "principal_kind": e.principal_kind, "username": e.username,
+                     "agency_code": e.agency_code, "action": str(e.action), "reason": e.reason,
+                     "dossier_code": e.dossier_code, "document_id": e.document_id, "share_id": e.share_id,
+                     "client": e.client, "detail": e.detail, "prev_hash": last_hash, "entry_hash": entry_hash})
+        last_hash = entry_hash
+    return rows, last_hash
+
+
 class SqlAccessLogRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -49,22 +80,38 @@ class SqlAccessLogRepository:
         be most of every read's cost. Writes' entries (`durable`) commit with the write as usual."""
         if not entries:
             return
-        if not durable and self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(_ASYNC_COMMIT)
+        if self.session.get_bind().dialect.name == "postgresql":
+            self._append_postgres(entries, durable=durable)
+            return
         head = self.session.execute(select(HEAD.c.last_id, HEAD.c.last_hash).where(HEAD.c.id == 1)
                                     .with_for_update()).one()
-        last_id, last_hash = int(head.last_id), str(head.last_hash)
-        rows = []
-        for e in entries:
-            last_id += 1
-            entry_hash = chain_hash(last_hash, last_id, e)
-            rows.append({"id": last_id, "at": e.at, "principal_kind": e.principal_kind, "username": e.username,
-                         "agency_code": e.agency_code, "action": str(e.action), "reason": e.reason,
-                         "dossier_code": e.dossier_code, "document_id": e.document_id, "share_id": e.share_id,
-                         "client": e.client, "detail": e.detail, "prev_hash": last_hash, "entry_hash": entry_hash})
-            last_hash = entry_hash
+        rows, last_hash = _sealed(entries, int(head.last_id), str(head.last_hash))
         self.session.execute(insert(ACCESS_LOG), rows)
-        self.session.execute(update(HEAD).where(HEAD.c.id == 1).values(last_id=last_id, last_hash=last_hash))
+        self.session.execute(update(HEAD).where(HEAD.c.id == 1).values(last_id=rows[-1]["id"], last_hash=last_hash,
+                                                                        prev_hash=rows[-1]["prev_hash"]))
+
+    def _append_postgres(self, entries: Sequence[AccessEntry], *, durable: bool) -> None:
+        """One entry (every read): one statement that moves the head and inserts the entry, its hash computed by
+        the database from the canonical bytes computed here — the head row stays locked only from that statement
+        to the commit. Several entries: the head's id is moved first (taking the lock), the entries sealed here,
+        then inserted with the head's new hash."""
+        if len(entries) == 1:
+            e = entries[0]
+            self.session.execute(_APPEND_ONE, {
+                "content": canonical(e), "async": "on" if durable else "off", "at": e.at,
+                "principal_kind": e.principal_kind, "username": e.username, "agency_code": e.agency_code,
+                "action": str(e.action), "reason": e.reason, "dossier_code": e.dossier_code,
+                "document_id": e.document_id, "share_id": e.share_id, "client": e.client, "detail": e.detail})
+            return
+        returning: list[Any] = [HEAD.c.last_id, HEAD.c.last_hash]
+        if not durable:
+            returning.append(func.set_config("synchronous_commit", "off", True))
+        head = self.session.execute(update(HEAD).where(HEAD.c.id == 1)
+                                    .values(last_id=HEAD.c.last_id + len(entries)).returning(*returning)).one()
+        rows, last_hash = _sealed(entries, int(head.last_id) - len(entries), str(head.last_hash))
+        moved = update(HEAD).where(HEAD.c.id == 1).values(last_hash=last_hash, prev_hash=rows[-1]["prev_hash"]
+                                                          ).cte("moved_head")
+        self.session.execute(insert(ACCESS_LOG).values(rows).add_cte(moved))
 
     def find(self, wanted: AccessLogFilter) -> tuple[list[AccessEntry], int]:
         conditions: list[Any] = []
@@ -100,3 +147,8 @@ class SqlAccessLogRepository:
         """The id and hash of the last entry (0 and the genesis hash for an empty log)."""
         row = self.session.execute(select(HEAD.c.last_id, HEAD.c.last_hash).where(HEAD.c.id == 1)).one()
         return int(row.last_id), str(row.last_hash)
+
+    def latest(self, action: AccessKind) -> AccessEntry | None:
+        row = self.session.execute(select(ACCESS_LOG).where(ACCESS_LOG.c.action == action.value)
+                                   .order_by(ACCESS_LOG.c.id.desc()).limit(1)).first()
+        return None if row is None else _entry(row)

@@ -177,6 +177,7 @@ def unzip_bag(archive_path: Path, target: Path) -> Path:
             archive.extractall(target)
     except zipfile.BadZipFile as exc:
         raise invalid_bag("tệp không phải ZIP.", "the file is not a ZIP archive.", problem="not_zip") from exc
+    target.mkdir(parents=True, exist_ok=True)  # an empty archive extracts nothing: refused below, not a crash
     tops = [p for p in target.iterdir()]
     root = tops[0] if len(tops) == 1 and tops[0].is_dir() else target
     if not (root / "bagit.txt").is_file():

@@ -21,6 +21,7 @@ def _disposition(r: Any) -> Disposition:
                        agency_code=r.agency_code, proposed_by=r.proposed_by, proposed_at=r.proposed_at,
                        state=DispositionState(r.state), decided_by=r.decided_by, decided_at=r.decided_at,
                        decision_note=r.decision_note or "", pending_blobs=list(r.pending_blobs or []),
+                       index_pending=bool(r.index_pending),
                        package_path=r.package_path)
 
 
@@ -32,7 +33,8 @@ class SqlDispositionRepository:
         return {"action": d.action.value, "reason": d.reason, "dossier_codes": d.dossier_codes,
                 "agency_code": d.agency_code, "state": d.state.value, "proposed_by": d.proposed_by,
                 "proposed_at": d.proposed_at, "decided_by": d.decided_by, "decided_at": d.decided_at,
-                "decision_note": d.decision_note, "pending_blobs": d.pending_blobs, "package_path": d.package_path}
+                "decision_note": d.decision_note, "pending_blobs": d.pending_blobs,
+                "index_pending": d.index_pending, "package_path": d.package_path}
 
     def add(self, disposition: Disposition) -> None:
         self.session.execute(insert(DISPOSITIONS).values(id=disposition.id, **self._values(disposition)))
@@ -60,7 +62,7 @@ class SqlDispositionRepository:
 
     def with_pending_blobs(self) -> list[Disposition]:
         rows = self.session.execute(select(DISPOSITIONS).where(DISPOSITIONS.c.state == DispositionState.EXECUTED.value))
-        return [d for d in map(_disposition, rows) if d.pending_blobs]
+        return [d for d in map(_disposition, rows) if d.pending_blobs or d.index_pending]
 
     def add_tombstones(self, tombstones: Sequence[Tombstone]) -> None:
         if tombstones:

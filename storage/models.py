@@ -380,6 +380,8 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_id: Mapped[int] = mapped_column(BigInteger)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # The hash before last_hash: what a one-statement append (PostgreSQL) reads back as its entry's prev_hash.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class ArchiveAlertRow(Base):
@@ -445,6 +447,8 @@ class DossierRetentionRow(Base):
     extension_reason: Mapped[str] = mapped_column(Text, default="")
     extended_by: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(20), index=True)
+    # The due date the S3 object-lock retention of the originals was last set to (None: not set, or no S3 lock).
+    object_retention_on: Mapped[date | None] = mapped_column(Date)
 
 
 class HoldRow(Base):
@@ -524,6 +528,7 @@ class DispositionRow(Base):
     decided_at: Mapped[datetime | None]
     decision_note: Mapped[str] = mapped_column(Text, default="")
     pending_blobs: Mapped[list[str]] = mapped_column(JSON, default=list)  # still to destroy after the commit
+    index_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     package_path: Mapped[str | None] = mapped_column(Text)
 
 

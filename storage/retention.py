@@ -106,6 +106,20 @@ class SqlRetentionRepository:
                                     .order_by(RETENTION.c.due_on, RETENTION.c.dossier_code).limit(limit).offset(offset))
         return [_retention(r) for r in rows], int(count)
 
+    def object_retention_pending(self, *, due_after: date, limit: int,
+                                 dossier_codes: Sequence[str] | None = None) -> list[DossierRetention]:
+        query = select(RETENTION).where(
+            RETENTION.c.state == RetentionState.KEPT.value, RETENTION.c.due_on > due_after,
+            or_(RETENTION.c.object_retention_on.is_(None), RETENTION.c.object_retention_on < RETENTION.c.due_on))
+        if dossier_codes is not None:
+            query = query.where(RETENTION.c.dossier_code.in_(list(dossier_codes)))
+        rows = self.session.execute(query.order_by(RETENTION.c.dossier_code).limit(limit))
+        return [_retention(r) for r in rows]
+
+    def mark_object_retention(self, dossier_code: str, until: date) -> None:
+        self.session.execute(update(RETENTION).where(RETENTION.c.dossier_code == dossier_code)
+                             .values(object_retention_on=until))
+
 
 class SqlHoldRepository:
     def __init__(self, session: Session) -> None:

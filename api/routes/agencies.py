@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentUser, UowDep
+from api.deps import ClockDep, CurrentUser, UowDep
 from api.errors import ERROR_RESPONSES
 from api.schemas.catalogue import AgenciesPublic, AgencyDetail, AgencyPublic, ImportResult
 from records.agencies import AgencyLevel, AgencyRegistry, AgencyStatus
@@ -30,5 +30,6 @@ def read_agency(code: str, uow: UowDep, _user: CurrentUser) -> AgencyDetail:
 
 
 @router.post("/import", response_model=ImportResult, summary="Nhập danh mục cơ quan (JSON)")
-def import_agency_list(body: list[AgencyPublic], uow: UowDep, user: CurrentUser) -> ImportResult:
-    return ImportResult(imported=import_agencies(uow=uow, agencies=[a.to_domain() for a in body], actor=user))
+def import_agency_list(body: list[AgencyPublic], uow: UowDep, user: CurrentUser, clock: ClockDep) -> ImportResult:
+    return ImportResult(imported=import_agencies(uow=uow, agencies=[a.to_domain() for a in body], actor=user,
+                                                 clock=clock))

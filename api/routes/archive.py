@@ -28,10 +28,13 @@ from api.schemas.archive import (
     ScheduleIn,
     SchedulePublic,
     SchedulesPublic,
+    TombstonePublic,
+    TombstonesPublic,
 )
 from records.disposition import DispositionState
 from records.services.disposition import (
     approve_disposition,
+    dossier_tombstones,
     get_disposition,
     list_dispositions,
     propose_disposition,
@@ -42,6 +45,7 @@ from records.services.retention import (
     disposition_queue,
     dossier_retention,
     list_schedules,
+    lock_originals_until_due,
     move_due_date,
     save_schedule,
 )
@@ -90,9 +94,11 @@ def read_retention(code: str, uow: UowDep, user: CurrentUser) -> RetentionPublic
 @router.post("/retention/{code}/due-date", response_model=RetentionPublic, summary="Gia hạn / đổi hạn bảo quản",
              description="Moves one dossier's due date with a reason; never below the schedule's legal minimum, "
                          "and never earlier while the dossier is held.")
-def change_due_date(code: str, body: DueDateMove, uow: UowDep, clock: ClockDep, user: CurrentUser) -> RetentionPublic:
-    return RetentionPublic.of(move_due_date(uow=uow, clock=clock, actor=user, code=code, new_due_on=body.due_on,
-                                            reason=body.reason))
+def change_due_date(code: str, body: DueDateMove, backends: BackendsDep, uow: UowDep, clock: ClockDep,
+                    user: CurrentUser) -> RetentionPublic:
+    line = move_due_date(uow=uow, clock=clock, actor=user, code=code, new_due_on=body.due_on, reason=body.reason)
+    lock_originals_until_due(uow=uow, clock=clock, blobs=backends.blobs, dossier_codes=[code])
+    return RetentionPublic.of(line)
 
 
 @router.get("/holds", response_model=HoldsPublic, summary="Lệnh đóng băng")
@@ -153,7 +159,7 @@ def approve(disposition_id: str, body: ApprovalIn, backends: BackendsDep, uow: U
                                       index=backends.search, actor=user, disposition_id=disposition_id,
                                       password=body.password, note=body.note,
                                       package=deposit_package_writer(backends),
-                                      deposit_dir=backends.settings.data_dir / "deposits")
+                                      deposit_dir=backends.settings.effective_deposit_dir)
     return DispositionPublic.of(disposition, get_disposition(uow=uow, actor=user, disposition_id=disposition.id)[1])
 
 
@@ -162,6 +168,14 @@ def reject(disposition_id: str, body: RejectionIn, uow: UowDep, clock: ClockDep,
            user: CurrentUser) -> DispositionPublic:
     return DispositionPublic.of(reject_disposition(uow=uow, clock=clock, actor=user, disposition_id=disposition_id,
                                                    note=body.note))
+
+
+@router.get("/tombstones/{code}", response_model=TombstonesPublic, summary="Bia hồ sơ đã hủy",
+            description="What remains of a destroyed dossier: its tombstone and one per document (metadata, hashes, "
+                        "schedule, who proposed and approved, when).")
+def read_tombstones(code: str, uow: UowDep, user: CurrentUser) -> TombstonesPublic:
+    found = dossier_tombstones(uow=uow, actor=user, code=code)
+    return TombstonesPublic(data=[TombstonePublic.of(t) for t in found], count=len(found))
 
 
 @router.get("/dispositions/{disposition_id}/list.pdf", summary="Danh mục tài liệu hủy (PDF)",

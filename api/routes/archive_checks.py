@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from api.deps import BackendsDep, CurrentUser, UowDep
 from api.errors import ERROR_RESPONSES
-from records.services.audit_chain import describe, verify_audit_chain
+from records.services.audit_chain import audit_status, describe, verify_audit_chain
 from records.services.fixity import fixity_report
 
 router = APIRouter(prefix="/archive", tags=["archive"], responses=ERROR_RESPONSES)
@@ -44,6 +44,28 @@ class AuditVerificationPublic(BaseModel):
     detail: dict[str, Any]
 
 
+class CheckpointPublic(BaseModel):
+    entry_id: int
+    entry_hash: str
+    at: datetime
+
+
+class LastVerificationPublic(BaseModel):
+    at: datetime
+    username: str
+    intact: bool
+    checked: int
+    first_broken_id: int | None
+    problem: str | None
+
+
+class AuditStatusPublic(BaseModel):
+    head_id: int
+    head_hash: str
+    checkpoint: CheckpointPublic | None
+    last_verification: LastVerificationPublic | None
+
+
 @router.get("/fixity", response_model=FixityReportPublic, summary="Kiểm tra toàn vẹn tệp lưu trữ",
             description="Progress of the current fixity pass, the last full pass, blobs damaged now, and recent "
                         "failures and repairs. Archivists, auditors, administrators.")
@@ -67,3 +89,19 @@ def verify(backends: BackendsDep, user: CurrentUser) -> AuditVerificationPublic:
     return AuditVerificationPublic(intact=result.intact, checked=result.checked, last_id=result.last_id,
                                    first_broken_id=result.first_broken_id, problem=result.problem, message_vi=vi,
                                    message_en=en, detail=result.detail)
+
+
+@router.get("/audit", response_model=AuditStatusPublic, summary="Tình trạng chuỗi nhật ký",
+            description="The audit chain's head (last entry id and hash), the newest checkpoint kept in the blob "
+                        "store, and the last verification (who, when, outcome). Auditors, archivists, "
+                        "administrators.")
+def read_audit_status(backends: BackendsDep, user: CurrentUser) -> AuditStatusPublic:
+    status = audit_status(uow=backends.uow(), blobs=backends.blobs, actor=user)
+    checkpoint, last = status.checkpoint, status.last_verification
+    return AuditStatusPublic(
+        head_id=status.head_id, head_hash=status.head_hash,
+        checkpoint=None if checkpoint is None else CheckpointPublic(
+            entry_id=checkpoint.entry_id, entry_hash=checkpoint.entry_hash, at=checkpoint.at),
+        last_verification=None if last is None else LastVerificationPublic(
+            at=last.at, username=last.username, intact=last.intact, checked=last.checked,
+            first_broken_id=last.first_broken_id, problem=last.problem))

@@ -22,6 +22,7 @@ from api.schemas.dossiers import (
     ExtensionPublic,
     ExtensionsPublic,
     GroupProgress,
+    HoldBadge,
     LateDossierPublic,
     LateDossiersPublic,
     LinkedDossierPublic,
@@ -31,6 +32,7 @@ from records.access import Principal
 from records.calendar import WorkingCalendar
 from records.clock import Clock
 from records.dossiers import Dossier, DossierState
+from records.holds import Hold
 from records.ports import DossierFilters
 from records.services.dossiers import (
     dossier_history,
@@ -41,6 +43,7 @@ from records.services.dossiers import (
     list_extensions,
     transition_dossier,
 )
+from records.services.holds import dossier_holds
 from records.services.intake import receive_dossier
 from records.services.reports import control_slip
 
@@ -60,9 +63,9 @@ def _group(linked: list[Dossier], clock: Clock, calendar: WorkingCalendar) -> Gr
 
 
 def _detail(dossier: Dossier, reason: str, linked: list[Dossier], clock: Clock, calendar: WorkingCalendar,
-            user: Principal) -> dict[str, Any]:
+            user: Principal, holds: list[Hold]) -> dict[str, Any]:
     return {**_public(dossier, clock, calendar, user).model_dump(), "access_reason": reason,
-            "group": _group(linked, clock, calendar)}
+            "group": _group(linked, clock, calendar), "holds": [HoldBadge.of(h) for h in holds]}
 
 
 @router.post("", response_model=DossierCreated, status_code=201, summary="Tiếp nhận hồ sơ",
@@ -81,7 +84,8 @@ def create_dossier(body: DossierCreate, response: Response, backends: BackendsDe
         backends.tasks.index_dossier(created.code)
     response.headers["ETag"] = etag(dossier.version)
     response.headers["Location"] = f"/api/v1/dossiers/{dossier.code}"
-    return DossierCreated(**_detail(dossier, "receiving_agency", intake.linked, clock, calendar, user),
+    holds = dossier_holds(uow=uow, clock=clock, actor=user, code=dossier.code)  # an applicant's hold covers it
+    return DossierCreated(**_detail(dossier, "receiving_agency", intake.linked, clock, calendar, user, holds),
                           receipt_secret=intake.receipt_secret)
 
 
@@ -118,7 +122,8 @@ def read_dossier(code: str, response: Response, uow: UowDep, clock: ClockDep, ca
                  user: CurrentUser) -> DossierDetail:
     view = get_dossier(uow=uow, clock=clock, actor=user, code=code)
     response.headers["ETag"] = etag(view.dossier.version)
-    return DossierDetail(**_detail(view.dossier, view.decision.reason, view.linked, clock, calendar, user))
+    return DossierDetail(**_detail(view.dossier, view.decision.reason, view.linked, clock, calendar, user,
+                                   view.holds))
 
 
 @router.post("/{code}/transitions", response_model=DossierPublic, summary="Chuyển trạng thái hồ sơ",

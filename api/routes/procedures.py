@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentUser, UowDep
+from api.deps import ClockDep, CurrentUser, UowDep
 from api.errors import ERROR_RESPONSES
 from api.schemas.catalogue import (
     CoveragePublic,
@@ -31,9 +31,11 @@ def export_procedures(uow: UowDep, _user: CurrentUser) -> list[ProcedureSchema]:
 
 
 @router.post("/import", response_model=ImportResult, summary="Nhập danh mục thủ tục (JSON)")
-def import_procedure_list(body: list[ProcedureSchema], uow: UowDep, user: CurrentUser) -> ImportResult:
+def import_procedure_list(body: list[ProcedureSchema], uow: UowDep, user: CurrentUser,
+                          clock: ClockDep) -> ImportResult:
     procedures = [procedure_from_dict(item.model_dump(mode="json")) for item in body]
-    return ImportResult(imported=import_procedures(uow=uow, procedures=procedures, actor=user))
+    return ImportResult(imported=import_procedures(uow=uow, procedures=procedures, actor=user,
+                                                   clock=clock))
 
 
 @router.get("/coverage", response_model=CoveragesPublic,

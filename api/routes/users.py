@@ -19,5 +19,6 @@ def read_users(uow: UowDep, user: CurrentUser, agency_code: str | None = None) -
 @router.post("", response_model=UserPublic, status_code=201, summary="Tạo tài khoản cán bộ")
 def create_user_account(body: UserCreate, uow: UowDep, backends: BackendsDep, user: CurrentUser) -> UserPublic:
     created = create_user(uow=uow, hasher=backends.hasher, username=body.username, full_name=body.full_name,
-                          agency_code=body.agency_code, roles=body.roles, password=body.password, actor=user)
+                          agency_code=body.agency_code, roles=body.roles, password=body.password, actor=user,
+                          clock=backends.clock)
     return UserPublic.of(created)

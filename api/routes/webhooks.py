@@ -96,15 +96,15 @@ def update(webhook_id: str, body: WebhookUpdate, backends: BackendsDep, uow: Uow
            user: CurrentUser) -> WebhookPublic:
     subscription = update_subscription(uow=uow, actor=user, subscription_id=webhook_id, name=body.name,
                                        url=body.url, event_types=body.event_types, active=body.active,
-                                       allow_plain_http=_plain_http_allowed(backends))
+                                       allow_plain_http=_plain_http_allowed(backends), clock=backends.clock)
     return WebhookPublic.of(subscription)
 
 
 @router.post("/{webhook_id}/rotate-secret", response_model=WebhookCreated, summary="Đổi khoá ký webhook",
              description="Administrators. A new signing secret, shown this once; every post from now on is "
                          "signed with it.")
-def rotate(webhook_id: str, uow: UowDep, user: CurrentUser) -> WebhookCreated:
-    return _created(rotate_secret(uow=uow, actor=user, subscription_id=webhook_id))
+def rotate(webhook_id: str, backends: BackendsDep, uow: UowDep, user: CurrentUser) -> WebhookCreated:
+    return _created(rotate_secret(uow=uow, actor=user, subscription_id=webhook_id, clock=backends.clock))
 
 
 @router.get("/{webhook_id}/deliveries", response_model=DeliveriesPublic, summary="Các lần gửi của webhook")

@@ -150,13 +150,19 @@ class TombstonePublic(BaseModel):
     kind: str
     dossier_code: str
     document_id: str | None
+    disposition_id: str = ""
     destroyed_at: datetime
     record: dict[str, Any]
 
     @classmethod
     def of(cls, t: Tombstone) -> TombstonePublic:
-        return cls(kind=t.kind, dossier_code=t.dossier_code, document_id=t.document_id, destroyed_at=t.destroyed_at,
-                   record=t.record)
+        return cls(kind=t.kind, dossier_code=t.dossier_code, document_id=t.document_id, disposition_id=t.disposition_id,
+                   destroyed_at=t.destroyed_at, record=t.record)
+
+
+class TombstonesPublic(BaseModel):
+    data: list[TombstonePublic]
+    count: int
 
 
 class DispositionPublic(BaseModel):
@@ -172,6 +178,7 @@ class DispositionPublic(BaseModel):
     decided_at: datetime | None
     decision_note: str
     blobs_pending: int
+    index_pending: bool = False
     package_path: str | None
     tombstones: list[TombstonePublic] = []
 
@@ -180,7 +187,8 @@ class DispositionPublic(BaseModel):
         return cls(id=d.id, action=d.action, reason=d.reason, dossier_codes=d.dossier_codes, agency_code=d.agency_code,
                    state=d.state, proposed_by=d.proposed_by, proposed_at=d.proposed_at, decided_by=d.decided_by,
                    decided_at=d.decided_at, decision_note=d.decision_note, blobs_pending=len(d.pending_blobs),
-                   package_path=d.package_path, tombstones=[TombstonePublic.of(t) for t in tombstones or []])
+                   index_pending=d.index_pending, package_path=d.package_path,
+                   tombstones=[TombstonePublic.of(t) for t in tombstones or []])
 
 
 class DispositionsPublic(BaseModel):

@@ -22,6 +22,7 @@ from records.dossiers import (
     Party,
     Timeliness,
 )
+from records.holds import Hold, HoldScope
 from records.services.access import subject_of
 from records.services.reports import TimelinessCounts
 
@@ -162,12 +163,30 @@ class GroupProgress(BaseModel):
                    latest_due_at=max(dues) if dues else None, dossiers=linked)
 
 
+class HoldBadge(BaseModel):
+    """A legal hold as it shows on a dossier: while any is listed, nothing about the dossier can change."""
+
+    id: str
+    scope: HoldScope
+    target: str
+    reason: str
+    placed_by: str
+    placed_at: datetime
+
+    @classmethod
+    def of(cls, hold: Hold) -> HoldBadge:
+        return cls(id=hold.id, scope=hold.scope, target=hold.target, reason=hold.reason, placed_by=hold.placed_by,
+                   placed_at=hold.placed_at)
+
+
 class DossierDetail(DossierPublic):
     """One dossier as its reader sees it: why they may, and, for a group dossier, its linked dossiers."""
 
     access_reason: str = Field(description="why the reader may see it: holder_agency, receiving_agency, "
                                            "route_agency, successor_agency, linked_dossier, share, admin")
     group: GroupProgress | None = None
+    holds: list[HoldBadge] = Field(default_factory=list, description="the legal holds (đóng băng) freezing the "
+                                   "dossier: on itself, its group dossier, its archival file or its applicant")
 
 
 class DossierCreated(DossierDetail):

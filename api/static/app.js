@@ -15,10 +15,12 @@ import { renderLate } from "./views/late.js";
 import { renderStats } from "./views/stats.js";
 import { renderShared } from "./views/shared.js";
 import { renderAccessLog } from "./views/access_log.js";
+import { mayDispose, renderDisposition, renderDispositions } from "./views/disposition.js";
 import { renderIntegrations } from "./views/integrations.js";
 import { renderWebhooks } from "./views/webhooks.js";
 import { renderDelivery, renderWebhook } from "./views/webhook_deliveries.js";
 import { renderArchive } from "./views/archive.js";
+import { renderAuditChain } from "./views/audit_chain.js";
 import { renderArchivalFile, renderArchivalFiles } from "./views/archival_files.js";
 import { renderBags } from "./views/bags.js";
 
@@ -50,6 +52,8 @@ const ROUTES = [
   { pattern: /^\/stats$/, nav: "stats", render: (ctx) => renderStats(ctx) },
   { pattern: /^\/shared$/, nav: "shared", render: (ctx) => renderShared(ctx) },
   { pattern: /^\/access-log$/, nav: "access-log", render: (ctx) => renderAccessLog(ctx) },
+  { pattern: /^\/disposition$/, nav: "disposition", render: (ctx) => renderDispositions(ctx) },
+  { pattern: /^\/disposition\/([^/]+)$/, nav: "disposition", render: (ctx) => renderDisposition(ctx) },
   { pattern: /^\/integrations$/, nav: "integrations", render: (ctx) => renderIntegrations(ctx) },
   { pattern: /^\/webhooks$/, nav: "webhooks", render: (ctx) => renderWebhooks(ctx) },
   { pattern: /^\/archive$/, nav: "archive", render: (ctx) => renderArchive(ctx) },
@@ -58,6 +62,7 @@ const ROUTES = [
   { pattern: /^\/packages$/, nav: "packages", render: (ctx) => renderBags(ctx) },
   { pattern: /^\/webhooks\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderWebhook(ctx) },
   { pattern: /^\/webhooks\/([^/]+)\/deliveries\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderDelivery(ctx) },
+  { pattern: /^\/archive\/audit$/, nav: "audit-chain", render: (ctx) => renderAuditChain(ctx) },
 ];
 
 // [key, href, label, who sees it] — by role; the views and the API check again.
@@ -69,9 +74,11 @@ const navItems = () => [
   ["stats", "#/stats", t("nav.stats"), () => true],
   ["shared", "#/shared", t("nav.shared"), () => true],
   ["access-log", "#/access-log", t("nav.access_log"), (me) => api.hasRole(me, "auditor", "admin")],
+  ["disposition", "#/disposition", t("nav.disposition"), (me) => mayDispose(me)],
   ["integrations", "#/integrations", t("nav.integrations"), (me) => api.hasRole(me, "admin", "leader")],
   ["webhooks", "#/webhooks", t("nav.webhooks"), (me) => api.hasRole(me, "admin")],
   ["archive", "#/archive", t("nav.archive"), (me) => api.hasRole(me, "archivist", "leader", "auditor", "admin")],
+  ["audit-chain", "#/archive/audit", t("nav.audit_chain"), (me) => api.hasRole(me, "auditor", "archivist", "admin")],
   ["archival-files", "#/archive/files", t("nav.archival_files"),
     (me) => api.hasRole(me, "archivist", "leader", "auditor", "admin")],
   ["packages", "#/packages", t("nav.packages"), (me) => api.hasRole(me, "archivist", "leader", "admin")],

@@ -4,19 +4,25 @@ database. A verification that finds a break raises an archive alert naming the f
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from records.access import Principal, Role
+from records.access import Principal, PrincipalKind, Role
+from records.access_log import AccessKind
 from records.archive import require_archive_role
 from records.archive_alerts import ArchiveAlert
 from records.audit import Checkpoint, Verification, verify_chain
 from records.blobs import BlobMissing, BlobStore, object_lock_of
 from records.clock import Clock
 from records.ports import UnitOfWork
+from records.services.access import audited
 
 CHECKPOINT_PREFIX = "audit/checkpoints/"
 CHECKPOINT_RETENTION = timedelta(days=365 * 10)
 VERIFIERS = (Role.AUDITOR, Role.ARCHIVIST, Role.ADMIN)
+# Who the chain names for the scheduled verification (Celery beat, `hoso audit verify`).
+VERIFY_ACTOR = Principal("system.audit", "", frozenset(), full_name="Kiểm tra nhật ký tự động",
+                         kind=PrincipalKind.INTEGRATION)
 
 _PROBLEMS = {
     "content_changed": ("Nội dung bản ghi nhật ký đã bị sửa.", "The entry's content was changed."),
@@ -74,20 +80,63 @@ def verify_audit_chain(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock,
     checkpoint = latest_checkpoint(blobs)
     with uow:
         result = verify_chain(uow.access_log.chain(), checkpoint=checkpoint)
-    if result.intact:
-        checkpoint_audit_chain(uow=uow, blobs=blobs, clock=clock)
-        return result
-    vi, en = _PROBLEMS.get(result.problem or "", ("Nhật ký bị hỏng.", "The log is damaged."))
-    subject = f"entry:{result.first_broken_id}" if result.first_broken_id is not None else f"tail:{result.problem}"
+    now = clock.now()
+    outcome = {"intact": result.intact, "checked": result.checked, "last_id": result.last_id,
+               "first_broken_id": result.first_broken_id, "problem": result.problem,
+               "checkpoint_entry_id": checkpoint.entry_id if checkpoint is not None else None}
     with uow:
         uow.begin_write()
-        uow.archive_alerts.raise_once(ArchiveAlert(
-            kind="audit_chain_broken", subject=subject,
-            message_vi=f"Nhật ký kiểm tra không toàn vẹn: {vi}", message_en=f"The audit log is not intact: {en}",
-            raised_at=clock.now(), detail={"first_broken_id": result.first_broken_id, "problem": result.problem,
-                                           "checked": result.checked, **result.detail}))
+        # The verification itself is an entry of the chain: the archivist's page shows the last one.
+        audited(uow, actor or VERIFY_ACTOR, AccessKind.AUDIT_VERIFIED, now, detail=outcome, reason="audit_verify")
+        if not result.intact:
+            vi, en = _PROBLEMS.get(result.problem or "", ("Nhật ký bị hỏng.", "The log is damaged."))
+            subject = (f"entry:{result.first_broken_id}" if result.first_broken_id is not None
+                       else f"tail:{result.problem}")
+            uow.archive_alerts.raise_once(ArchiveAlert(
+                kind="audit_chain_broken", subject=subject,
+                message_vi=f"Nhật ký kiểm tra không toàn vẹn: {vi}", message_en=f"The audit log is not intact: {en}",
+                raised_at=now, detail={"first_broken_id": result.first_broken_id, "problem": result.problem,
+                                       "checked": result.checked, **result.detail}))
         uow.commit()
+    if result.intact:
+        checkpoint_audit_chain(uow=uow, blobs=blobs, clock=clock)
     return result
+
+
+@dataclass(frozen=True)
+class LastVerification:
+    at: datetime
+    username: str
+    intact: bool
+    checked: int
+    first_broken_id: int | None
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class AuditStatus:
+    """What the archivist's page shows: the chain head, the newest checkpoint, the last verification."""
+
+    head_id: int
+    head_hash: str
+    checkpoint: Checkpoint | None
+    last_verification: LastVerification | None
+
+
+def audit_status(*, uow: UnitOfWork, blobs: BlobStore, actor: Principal) -> AuditStatus:
+    require_archive_role(actor, *VERIFIERS)
+    with uow:
+        head_id, head_hash = uow.access_log.head()
+        found = uow.access_log.latest(AccessKind.AUDIT_VERIFIED)
+    last = None
+    if found is not None:
+        detail = found.detail
+        broken = detail.get("first_broken_id")
+        last = LastVerification(at=found.at, username=found.username, intact=bool(detail.get("intact")),
+                                checked=int(detail.get("checked") or 0),
+                                first_broken_id=int(broken) if broken is not None else None,
+                                problem=detail.get("problem"))
+    return AuditStatus(head_id, head_hash, latest_checkpoint(blobs), last)
 
 
 def describe(result: Verification) -> tuple[str, str]:
@@ -97,4 +146,5 @@ def describe(result: Verification) -> tuple[str, str]:
     vi, en = _PROBLEMS.get(result.problem or "", ("Nhật ký bị hỏng.", "The log is damaged."))
     where_vi = f" Bản ghi hỏng đầu tiên: #{result.first_broken_id}." if result.first_broken_id is not None else ""
     where_en = f" First broken entry: #{result.first_broken_id}." if result.first_broken_id is not None else ""
-    return vi + where_vi, en + where_en
+    return (f"{vi}{where_vi} Đã kiểm tra {result.checked} bản ghi toàn vẹn trước đó.",
+            f"{en}{where_en} {result.checked} entries checked intact before it.")

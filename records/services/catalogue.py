@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 
-from records.access import Principal, Role
+from records.access import Principal, PrincipalKind, Role
+from records.access_log import AccessKind
 from records.agencies import Agency, AgencyRegistry
+from records.clock import Clock, SystemClock
 from records.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from records.ports import PasswordHasher, UnitOfWork, UserAccount
 from records.procedures import Coverage, Procedure, coverage, validate_procedure
+from records.services.access import audited
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD_LENGTH = 8
+# Who the audit chain names for reference data changed from the console (`hoso create-user`, `hoso import`, demo).
+CONSOLE_ACTOR = Principal("system.console", "", frozenset(), full_name="Quản trị qua dòng lệnh",
+                          kind=PrincipalKind.INTEGRATION)
+
+
+def _now(clock: Clock | None) -> datetime:
+    return (clock or SystemClock()).now()
 
 
 def require_role(actor: Principal, *roles: Role) -> None:
@@ -30,8 +41,10 @@ def operating_agency(uow: UnitOfWork, code: str, *, error: str = "unknown_agency
     return agency
 
 
-def import_agencies(*, uow: UnitOfWork, agencies: Iterable[Agency], actor: Principal | None = None) -> int:
-    """Adds or replaces agencies. The whole resulting set is validated first; nothing is written on error."""
+def import_agencies(*, uow: UnitOfWork, agencies: Iterable[Agency], actor: Principal | None = None,
+                    clock: Clock | None = None) -> int:
+    """Adds or replaces agencies. The whole resulting set is validated first; nothing is written on error.
+    The import is one entry of the audit chain (`actor` None: the console)."""
     if actor is not None:
         require_role(actor, Role.ADMIN)
     incoming = {a.code: a for a in agencies}
@@ -42,6 +55,8 @@ def import_agencies(*, uow: UnitOfWork, agencies: Iterable[Agency], actor: Princ
         AgencyRegistry(merged.values())  # raises on a bad code, a dangling reference or a cycle
         for agency in incoming.values():
             uow.agencies.upsert(agency)
+        audited(uow, actor or CONSOLE_ACTOR, AccessKind.CATALOGUE_IMPORTED, _now(clock),
+                detail={"agencies": sorted(incoming)})
         uow.commit()
     return len(incoming)
 
@@ -60,7 +75,8 @@ def get_agency(*, uow: UnitOfWork, code: str) -> Agency:
     return agency
 
 
-def import_procedures(*, uow: UnitOfWork, procedures: Iterable[Procedure], actor: Principal | None = None) -> int:
+def import_procedures(*, uow: UnitOfWork, procedures: Iterable[Procedure], actor: Principal | None = None,
+                      clock: Clock | None = None) -> int:
     if actor is not None:
         require_role(actor, Role.ADMIN)
     items = list(procedures)
@@ -83,6 +99,8 @@ def import_procedures(*, uow: UnitOfWork, procedures: Iterable[Procedure], actor
                     code="unknown_procedure", detail={"procedure_code": procedure.code, "missing": missing})
         for procedure in items:
             uow.procedures.upsert(procedure)
+        audited(uow, actor or CONSOLE_ACTOR, AccessKind.CATALOGUE_IMPORTED, _now(clock),
+                detail={"procedures": codes})
         uow.commit()
     return len(items)
 
@@ -127,7 +145,8 @@ def procedure_coverage(*, uow: UnitOfWork, agency_code: str | None = None) -> li
 
 
 def create_user(*, uow: UnitOfWork, hasher: PasswordHasher, username: str, full_name: str, agency_code: str,
-                roles: Iterable[Role], password: str, actor: Principal | None = None) -> UserAccount:
+                roles: Iterable[Role], password: str, actor: Principal | None = None,
+                clock: Clock | None = None) -> UserAccount:
     """Creates an officer account. `actor` None is the bootstrap path (first admin, demo data)."""
     if actor is not None:
         require_role(actor, Role.ADMIN)
@@ -149,6 +168,8 @@ def create_user(*, uow: UnitOfWork, hasher: PasswordHasher, username: str, full_
             raise Conflict("Tên đăng nhập đã tồn tại.", "That username is taken.", code="username_taken")
         user = UserAccount(username, full_name.strip(), agency_code, role_set, hasher.hash(password))
         uow.users.add(user)
+        audited(uow, actor or CONSOLE_ACTOR, AccessKind.USER_CREATED, _now(clock),
+                detail={"username": username, "agency_code": agency_code, "roles": sorted(r.value for r in role_set)})
         uow.commit()
     return user
 

@@ -12,6 +12,7 @@ database never points at a destroyed blob.
 from __future__ import annotations
 
 import logging
+import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict
@@ -22,16 +23,18 @@ from records.access import Principal, Role
 from records.access_log import AccessKind
 from records.archive import archive_agencies, require_archive_role
 from records.attempts import AttemptPolicy
-from records.blobs import BackendUnavailable, BlobStore, document_blob_keys
+from records.blobs import BackendUnavailable, BlobStore, document_blob_keys, original_key
 from records.clock import Clock, local_date
 from records.disposition import (
+    DestructionFailed,
+    DestructionNotStarted,
     Disposition,
     DispositionState,
     ReauthenticationFailed,
     Tombstone,
     check_proposal,
 )
-from records.errors import NotFound, RateLimited, ValidationFailed
+from records.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from records.ports import PasswordHasher, UnitOfWork
 from records.retention import EndAction, RetentionState
 from records.search import SearchIndex
@@ -94,8 +97,10 @@ def propose_disposition(*, uow: UnitOfWork, clock: Clock, actor: Principal, doss
     return disposition
 
 
-def _reauthenticate(uow: UnitOfWork, hasher: PasswordHasher, actor: Principal, password: str, now: datetime) -> None:
-    """The decider types their password again; failures are counted and lock the decision for a while."""
+def _reauthenticate(uow: UnitOfWork, hasher: PasswordHasher, actor: Principal, password: str, now: datetime,
+                    disposition_id: str) -> None:
+    """The decider types their password again (checked against the stored hash); failures are counted, audited, and
+    lock the decision for a while (REAUTH_POLICY) — even the right password is refused while locked."""
     key = f"reauth:{actor.username}"
     with uow:
         limits = uow.attempt_limits.get_many([key])
@@ -109,6 +114,8 @@ def _reauthenticate(uow: UnitOfWork, hasher: PasswordHasher, actor: Principal, p
         for limit in uow.attempt_limits.lock([key], now):
             limit.fail(now, REAUTH_POLICY)
             uow.attempt_limits.save(limit)
+        audited(uow, actor, AccessKind.REAUTHENTICATION_FAILED, now, detail={"disposition_id": disposition_id},
+                reason="refused")
         uow.commit()
     raise ReauthenticationFailed()
 
@@ -151,22 +158,44 @@ def approve_disposition(*, uow: UnitOfWork, clock: Clock, hasher: PasswordHasher
     now = clock.now()
     with uow:
         disposition = _decidable(uow, actor, disposition_id)
-    _reauthenticate(uow, hasher, actor, password, now)
+    _reauthenticate(uow, hasher, actor, password, now, disposition_id)
     if disposition.action is EndAction.DEPOSIT:
         return _deposit(uow, clock, actor, disposition_id, note, package, deposit_dir)
-    with uow:
-        uow.begin_write()
-        disposition = _decidable(uow, actor, disposition_id)
-        ensure_not_held(uow, disposition.dossier_codes)
-        pending = _destroy_rows(uow, actor, disposition, now)
-        disposition.decide(DispositionState.EXECUTED, by=actor.username, at=now, note=note)
-        disposition.pending_blobs = pending
-        uow.dispositions.save(disposition)
-        audited(uow, actor, AccessKind.DISPOSITION_APPROVED, now, detail={
-            "disposition_id": disposition.id, "action": disposition.action.value,
-            "dossiers": disposition.dossier_codes, "proposed_by": disposition.proposed_by})
-        uow.commit()
+    _check_blob_store(uow, blobs, disposition)
+    try:
+        with uow:
+            uow.begin_write()
+            disposition = _decidable(uow, actor, disposition_id)
+            ensure_not_held(uow, disposition.dossier_codes)
+            pending = _destroy_rows(uow, actor, disposition, now)
+            disposition.decide(DispositionState.EXECUTED, by=actor.username, at=now, note=note)
+            disposition.pending_blobs = pending
+            disposition.index_pending = True
+            uow.dispositions.save(disposition)
+            audited(uow, actor, AccessKind.DISPOSITION_APPROVED, now, detail={
+                "disposition_id": disposition.id, "action": disposition.action.value,
+                "dossiers": disposition.dossier_codes, "proposed_by": disposition.proposed_by})
+            uow.commit()
+    except DomainError:
+        raise
+    except Exception as exc:  # the database refused: rolled back, nothing destroyed — say so
+        log.exception("disposition %s: the destruction's transaction failed and was rolled back", disposition_id)
+        raise DestructionFailed(detail={"disposition_id": disposition_id,
+                                        "dossiers": disposition.dossier_codes}) from exc
     return finish_disposition(uow=uow, blobs=blobs, index=index, disposition_id=disposition.id)
+
+
+def _check_blob_store(uow: UnitOfWork, blobs: BlobStore, disposition: Disposition) -> None:
+    """Before anything is touched: the store that holds the set's papers answers (a missing blob is no obstacle to
+    destroying it; a store that does not answer is)."""
+    with uow:
+        hashes = {document.sha256 for code in disposition.dossier_codes
+                  for document in uow.documents.list_for_dossier(code)}
+    try:
+        for sha256 in sorted(hashes):
+            blobs.exists(original_key(sha256))
+    except (BackendUnavailable, OSError) as exc:
+        raise DestructionNotStarted(detail={"disposition_id": disposition.id}) from exc
 
 
 def _destroy_rows(uow: UnitOfWork, actor: Principal, disposition: Disposition, now: datetime) -> list[str]:
@@ -223,12 +252,19 @@ def _destroy_rows(uow: UnitOfWork, actor: Principal, disposition: Disposition, n
 def finish_disposition(*, uow: UnitOfWork, blobs: BlobStore, index: SearchIndex,
                        disposition_id: str) -> Disposition:
     """Removes the destroyed dossiers' search entries and destroys their blobs; what fails stays pending for the
-    next run. Safe to repeat."""
+    next run (the worker's sweep). Safe to repeat."""
     with uow:
         disposition = uow.dispositions.get(disposition_id)
     if disposition is None:
         raise _not_found(disposition_id)
-    index.delete(disposition.dossier_codes)
+    index_left = disposition.index_pending
+    if index_left:
+        try:
+            index.delete(disposition.dossier_codes)
+            index_left = False
+        except Exception:  # any index failure (Elasticsearch down, …): the entries are removed by the next run
+            log.warning("search entries of disposition %s not removed yet; they stay pending", disposition_id,
+                        exc_info=True)
     left: list[str] = []
     for key in disposition.pending_blobs:
         try:
@@ -241,13 +277,15 @@ def finish_disposition(*, uow: UnitOfWork, blobs: BlobStore, index: SearchIndex,
         current = uow.dispositions.get(disposition_id, for_update=True)
         assert current is not None
         current.pending_blobs = [k for k in current.pending_blobs if k in left]
+        current.index_pending = current.index_pending and index_left
         uow.dispositions.save(current)
         uow.commit()
     return current
 
 
 def finish_dispositions(*, uow: UnitOfWork, blobs: BlobStore, index: SearchIndex) -> int:
-    """The worker's sweep: finishes every executed destruction that still has blobs to destroy."""
+    """The worker's sweep: finishes every executed destruction that still has blobs to destroy or search entries to
+    remove; returns how many it worked on."""
     with uow:
         pending = [d.id for d in uow.dispositions.with_pending_blobs()]
     for disposition_id in pending:
@@ -257,6 +295,9 @@ def finish_dispositions(*, uow: UnitOfWork, blobs: BlobStore, index: SearchIndex
 
 def _deposit(uow: UnitOfWork, clock: Clock, actor: Principal, disposition_id: str, note: str,
              package: PackageWriter | None, deposit_dir: Path | None) -> Disposition:
+    """Writes every dossier's package into a folder of its own under `deposit_dir`, then marks the set deposited.
+    The packages are written under a `.partial` name first and get their final name only after the commit: a failure
+    anywhere leaves no package behind and the proposal open."""
     if package is None or deposit_dir is None:
         raise ValidationFailed("Chưa cấu hình thư mục nộp lưu.", "No deposit folder is configured.",
                                code="deposit_not_configured")
@@ -265,23 +306,39 @@ def _deposit(uow: UnitOfWork, clock: Clock, actor: Principal, disposition_id: st
         disposition = _decidable(uow, actor, disposition_id)
         ensure_not_held(uow, disposition.dossier_codes)
     target = deposit_dir / f"nop-luu-{local_date(now).isoformat()}-{disposition.id[:8]}"
-    for code in disposition.dossier_codes:  # written before the commit: a failure leaves the proposal open
-        package(code, target)
-    with uow:
-        uow.begin_write()
-        disposition = _decidable(uow, actor, disposition_id)
-        disposition.decide(DispositionState.EXECUTED, by=actor.username, at=now, note=note)
-        disposition.package_path = str(target)
-        for line in uow.retention.get_many(disposition.dossier_codes):
-            line.state = RetentionState.DEPOSITED
-            uow.retention.save(line)
-            audited(uow, actor, AccessKind.DOSSIER_DEPOSITED, now, dossier_code=line.dossier_code,
-                    detail={"disposition_id": disposition.id, "package": str(target)})
-        uow.dispositions.save(disposition)
-        audited(uow, actor, AccessKind.DISPOSITION_APPROVED, now, detail={
-            "disposition_id": disposition.id, "action": disposition.action.value,
-            "dossiers": disposition.dossier_codes, "proposed_by": disposition.proposed_by})
-        uow.commit()
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)  # what a crashed earlier attempt left
+    try:
+        partial.mkdir(parents=True)
+        for code in disposition.dossier_codes:
+            package(code, partial)
+        with uow:
+            uow.begin_write()
+            disposition = _decidable(uow, actor, disposition_id)
+            ensure_not_held(uow, disposition.dossier_codes)
+            disposition.decide(DispositionState.EXECUTED, by=actor.username, at=now, note=note)
+            disposition.package_path = str(target)
+            for line in uow.retention.get_many(disposition.dossier_codes):
+                line.state = RetentionState.DEPOSITED
+                uow.retention.save(line)
+                audited(uow, actor, AccessKind.DOSSIER_DEPOSITED, now, dossier_code=line.dossier_code,
+                        detail={"disposition_id": disposition.id, "package": str(target)})
+            uow.dispositions.save(disposition)
+            audited(uow, actor, AccessKind.DISPOSITION_APPROVED, now, detail={
+                "disposition_id": disposition.id, "action": disposition.action.value,
+                "dossiers": disposition.dossier_codes, "proposed_by": disposition.proposed_by})
+            uow.commit()
+    except DomainError:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    except Exception as exc:  # a package or the database failed: nothing deposited, no package left behind
+        shutil.rmtree(partial, ignore_errors=True)
+        log.exception("disposition %s: the deposit failed and was undone", disposition_id)
+        raise DestructionFailed("Việc nộp lưu không thực hiện được và đã được hoàn tác; bộ hồ sơ còn nguyên.",
+                                "The deposit failed and was undone; the set is intact.",
+                                detail={"disposition_id": disposition_id, "dossiers": disposition.dossier_codes},
+                                code="deposit_failed") from exc
+    partial.rename(target)
     return disposition
 
 
@@ -302,3 +359,19 @@ def get_disposition(*, uow: UnitOfWork, actor: Principal,
         if disposition is None or (scope is not None and disposition.agency_code not in scope):
             raise _not_found(disposition_id)
         return disposition, uow.dispositions.tombstones(disposition_id=disposition_id)
+
+
+def dossier_tombstones(*, uow: UnitOfWork, actor: Principal, code: str) -> list[Tombstone]:
+    """What remains of a destroyed dossier (its tombstone, then one per document), for the archivists, leaders and
+    auditors whose records it was. A dossier never destroyed, or outside the reader's records: not found."""
+    require_archive_role(actor, Role.ARCHIVIST, Role.LEADER, Role.AUDITOR)
+    with uow:
+        scope = archive_agencies(actor, uow.agencies.list())
+        found = uow.dispositions.tombstones(dossier_code=code.strip())
+        agencies = {d.id: d.agency_code for d in
+                    (uow.dispositions.get(i) for i in {t.disposition_id for t in found}) if d is not None}
+    visible = [t for t in found if scope is None or agencies.get(t.disposition_id) in scope]
+    if not visible:
+        raise NotFound("Không có bia hồ sơ đã hủy với mã này.", "No tombstone of a destroyed dossier has this code.",
+                       code="tombstone_not_found", detail={"dossier_code": code})
+    return visible

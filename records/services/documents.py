@@ -77,6 +77,7 @@ def register_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, actor:
     try:
         with uow:
             uow.begin_write()
+            ensure_not_held(uow, [dossier_code])  # again: a hold placed while the original was being stored
             uow.documents.add(document)
             dossier = uow.dossiers.get(dossier_code)
             announced = 0 if dossier is None else announce(

@@ -3,7 +3,7 @@ Intake lives in records.services.intake."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from records.access import Action, Decision, Principal, visible_agencies
@@ -20,10 +20,11 @@ from records.dossiers import (
     issue_extension,
 )
 from records.errors import NotFound, StaleVersion, ValidationFailed
+from records.holds import Hold
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
 from records.services.access import audited, log_access, logged, require
 from records.services.catalogue import operating_agency
-from records.services.holds import ensure_not_held
+from records.services.holds import ensure_not_held, holds_on
 from records.services.retention import record_closure
 from records.services.webhooks import announce, deliver_soon
 from records.tasks import TaskQueue
@@ -39,6 +40,7 @@ class DossierView:
     dossier: Dossier
     decision: Decision
     linked: list[Dossier]  # a group dossier's linked dossiers (empty otherwise)
+    holds: list[Hold] = field(default_factory=list)  # the legal holds freezing it (they show on the dossier)
 
 
 def get_dossier(*, uow: UnitOfWork, clock: Clock, actor: Principal, code: str) -> DossierView:
@@ -46,8 +48,9 @@ def get_dossier(*, uow: UnitOfWork, clock: Clock, actor: Principal, code: str) -
     with uow:
         dossier, decision = require(uow, actor, code, Action.READ, now=now)
         linked = uow.dossiers.children(code)
+        holds = holds_on(uow, dossier)
         logged(uow, actor, AccessKind.VIEW, decision, now, dossier_code=code, part="dossier")
-    return DossierView(dossier, decision, linked)
+    return DossierView(dossier, decision, linked, holds)
 
 
 def transition_dossier(

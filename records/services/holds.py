@@ -19,7 +19,7 @@ from records.archive import archive_agencies, require_archive_role
 from records.blobs import BlobMissing, BlobStore, document_blob_keys, object_lock_of
 from records.clock import Clock
 from records.dossiers import Dossier
-from records.errors import NotFound
+from records.errors import NotFound, PermissionDenied
 from records.holds import Hold, HoldScope, check_new_hold, on_hold
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
 from records.services.access import audited, dossier_not_found, require
@@ -33,9 +33,7 @@ def holds_on(uow: UnitOfWork, dossier: Dossier) -> list[Hold]:
     targets = [(HoldScope.DOSSIER, dossier.code), (HoldScope.APPLICANT, dossier.applicant.id_number)]
     if dossier.parent_code is not None:
         targets.append((HoldScope.DOSSIER, dossier.parent_code))
-    file_code = uow.archival_files.file_code_of(dossier.code)
-    if file_code is not None:
-        targets.append((HoldScope.FILE, file_code))
+    targets += [(HoldScope.FILE, file_code) for file_code in sorted(uow.archival_files.file_codes_of(dossier.code))]
     return uow.holds.covering(targets)
 
 
@@ -61,7 +59,7 @@ def _covered_dossiers(uow: UnitOfWork, hold: Hold, now: datetime) -> list[Dossie
         return [] if dossier is None else [dossier, *uow.dossiers.children(dossier.code)]
     if hold.scope is HoldScope.FILE:
         file = uow.archival_files.get(hold.target)
-        return [] if file is None else uow.dossiers.get_many(uow.archival_files.dossier_codes_in(file.id))
+        return [] if file is None else uow.dossiers.get_many(uow.archival_files.dossier_codes_in(file.file_code))
     found, _ = uow.dossiers.find(DossierQuery(DossierFilters(applicant_id_number=hold.target, limit=10_000),
                                               visible_agencies=None, now=now))
     return found
@@ -98,6 +96,10 @@ def place_hold(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, actor: Princi
                     reason=reason.strip(), placed_by=actor.username, placed_at=now)
         uow.holds.add(hold)
         covered = _covered_dossiers(uow, hold, now)
+        for code in sorted(d.code for d in covered):
+            # A change in flight holds its dossier's row: the hold waits for it, and a change starting now waits for
+            # the hold and then sees it (no transition slips past a hold placed at the same moment).
+            uow.dossiers.get(code, for_update=True)
         for dossier in covered:
             audited(uow, actor, AccessKind.HOLD_PLACED, now, dossier_code=dossier.code,
                     detail={"hold_id": hold.id, "scope": scope.value, "target": target, "reason": hold.reason})
@@ -112,8 +114,13 @@ def place_hold(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, actor: Princi
 
 def release_hold(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, actor: Principal, hold_id: str,
                  reason: str) -> Hold:
-    """Ends a hold, with a reason (an archivist or a leader). Blobs still covered by another hold stay locked."""
+    """Ends a hold, with a reason, by an archivist or a leader — not an administrator as such: a hold binds
+    administrators too. Blobs still covered by another hold stay locked."""
     require_archive_role(actor, *RELEASERS)
+    if not actor.has_any(*RELEASERS):
+        raise PermissionDenied("Chỉ cán bộ lưu trữ hoặc lãnh đạo được gỡ đóng băng.",
+                               "Only an archivist or a leader releases a hold.", code="hold_releaser_required",
+                               detail={"required_roles": sorted(r.value for r in RELEASERS)})
     now = clock.now()
     with uow:
         uow.begin_write()
@@ -153,6 +160,23 @@ def _set_object_holds(blobs: BlobStore, keys: Iterable[str], *, on: bool) -> Non
             lock.set_legal_hold(key, on)
         except BlobMissing:
             continue  # a derivative this document does not have
+
+
+def lock_held_document_blobs(*, uow: UnitOfWork, blobs: BlobStore, document_id: str) -> int:
+    """After a document's derivatives are written: if its dossier is held, they get the S3 legal hold too (a hold
+    placed while the document was being processed covered only the blobs that existed then). Returns the number of
+    keys put under legal hold; 0 without object lock or hold. Safe to repeat."""
+    lock = object_lock_of(blobs)
+    if lock is None:
+        return 0
+    with uow:
+        document = uow.documents.get(document_id)
+        dossier = None if document is None else uow.dossiers.get(document.dossier_code)
+        if document is None or dossier is None or not holds_on(uow, dossier):
+            return 0
+        keys = document_blob_keys(document.sha256, document.page_count)
+    _set_object_holds(blobs, keys, on=True)
+    return len(keys)
 
 
 def list_holds(*, uow: UnitOfWork, actor: Principal, active_only: bool = True, limit: int = 100,

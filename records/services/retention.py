@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from records.access import Principal, Role
 from records.access_log import AccessKind
 from records.archive import archive_agencies, require_archive_role
-from records.clock import Clock, local_date
+from records.blobs import BlobMissing, BlobStore, object_lock_of, original_key
+from records.clock import VN_TZ, Clock, local_date
 from records.dossiers import Dossier
 from records.errors import NotFound, PermissionDenied, ValidationFailed
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
@@ -213,3 +214,38 @@ def start_missing_clocks(*, uow: UnitOfWork, clock: Clock, batch: int = 200) -> 
         if len(found) < batch:
             return started
         offset += batch
+
+
+def lock_originals_until_due(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore,
+                             dossier_codes: Sequence[str] | None = None, batch: int = 200) -> int:
+    """Where the blob store has S3 object lock, sets GOVERNANCE retention on the originals of kept dossiers until
+    their due date (local midnight), so the store itself refuses to delete them earlier. Only ever lengthened: a
+    shortened due date leaves the longer retention in place, and disposition removes objects bypassing governance
+    retention anyway. Returns the number of dossiers done; safe to repeat (each line remembers the date it set).
+    With no object lock (local store), nothing to do. Raises BackendUnavailable when the store does not answer."""
+    lock = object_lock_of(blobs)
+    if lock is None:
+        return 0
+    done = 0
+    while True:
+        today = local_date(clock.now())
+        with uow:
+            lines = uow.retention.object_retention_pending(due_after=today, limit=batch, dossier_codes=dossier_codes)
+            work = [(line.dossier_code, line.due_on,
+                     sorted({d.sha256 for d in uow.documents.list_for_dossier(line.dossier_code)}))
+                    for line in lines]
+        for code, due_on, hashes in work:
+            assert due_on is not None  # the query keeps dated lines only
+            until = datetime.combine(due_on, time(0), VN_TZ)
+            for sha256 in hashes:
+                try:
+                    lock.set_retention(original_key(sha256), until)
+                except BlobMissing:
+                    continue  # destroyed or never stored: nothing to protect
+            with uow:
+                uow.begin_write()
+                uow.retention.mark_object_retention(code, due_on)
+                uow.commit()
+            done += 1
+        if len(work) < batch:
+            return done

@@ -14,7 +14,7 @@ from typing import Any
 
 from records.access import Action, Principal, PrincipalKind, Role, Scope
 from records.access_log import AccessKind
-from records.clock import Clock
+from records.clock import Clock, SystemClock
 from records.dossiers import Dossier
 from records.errors import Conflict, NotFound, ValidationFailed
 from records.ports import UnitOfWork, WebhookSender
@@ -282,7 +282,7 @@ def get_subscription(*, uow: UnitOfWork, actor: Principal, subscription_id: str)
 
 def update_subscription(*, uow: UnitOfWork, actor: Principal, subscription_id: str, name: str | None = None,
                         url: str | None = None, event_types: Iterable[str] | None = None, active: bool | None = None,
-                        allow_plain_http: bool = True) -> WebhookSubscription:
+                        allow_plain_http: bool = True, clock: Clock | None = None) -> WebhookSubscription:
     """Changes what is given. Switching a subscription off fails its pending deliveries without posting them."""
     require_role(actor, Role.ADMIN)
     changes: dict[str, Any] = {}
@@ -298,16 +298,23 @@ def update_subscription(*, uow: UnitOfWork, actor: Principal, subscription_id: s
         uow.begin_write()
         subscription = replace(_managed(uow, actor, subscription_id), **changes)
         uow.webhooks.save_subscription(subscription)
+        audited(uow, actor, AccessKind.WEBHOOK_CHANGED, (clock or SystemClock()).now(),
+                detail={"subscription_id": subscription.id, "changed": sorted(changes),
+                        **({"url": changes["url"]} if "url" in changes else {}),
+                        **({"active": changes["active"]} if "active" in changes else {})})
         uow.commit()
     return subscription
 
 
-def rotate_secret(*, uow: UnitOfWork, actor: Principal, subscription_id: str) -> IssuedSecret:
+def rotate_secret(*, uow: UnitOfWork, actor: Principal, subscription_id: str,
+                  clock: Clock | None = None) -> IssuedSecret:
     """A new signing secret, returned once; every post from now on is signed with it."""
     with uow:
         uow.begin_write()
         subscription = replace(_managed(uow, actor, subscription_id), secret=new_secret())
         uow.webhooks.save_subscription(subscription)
+        audited(uow, actor, AccessKind.WEBHOOK_CHANGED, (clock or SystemClock()).now(),
+                detail={"subscription_id": subscription.id, "secret_rotated": True})
         uow.commit()
     return IssuedSecret(subscription, subscription.secret)
 
@@ -365,6 +372,8 @@ def replay_delivery(*, uow: UnitOfWork, clock: Clock, actor: Principal, delivery
                            detail={"delivery_id": delivery_id})
         replay = _replay(original, clock.now())
         uow.webhooks.add_deliveries([replay])
+        audited(uow, actor, AccessKind.WEBHOOK_REPLAYED, replay.created_at,
+                detail={"subscription_id": original.subscription_id, "delivery_id": original.id, "replayed": 1})
         uow.commit()
     return replay
 
@@ -400,5 +409,8 @@ def replay_range(*, uow: UnitOfWork, clock: Clock, actor: Principal, subscriptio
         # Due at once, a microsecond apart, so that they are posted in the order the events happened.
         uow.webhooks.add_deliveries([_replay(d, now, len(originals) - position)
                                      for position, d in enumerate(originals)])
+        audited(uow, actor, AccessKind.WEBHOOK_REPLAYED, now,
+                detail={"subscription_id": subscription_id, "replayed": len(originals),
+                        "since": since.isoformat(), "until": until.isoformat() if until else None})
         uow.commit()
     return len(originals)

@@ -54,6 +54,7 @@ GLOBAL = {
     ("get", "/api/v1/archive/alerts"), ("get", "/api/v1/archive/schedules"), ("get", "/api/v1/archive/retention/due"),
     ("get", "/api/v1/archive/holds"), ("get", "/api/v1/archive/dispositions"), ("get", "/api/v1/archive/files"),
     ("get", "/api/v1/archive/files.pdf"), ("get", "/api/v1/archive/fixity"), ("post", "/api/v1/archive/audit/verify"),
+    ("get", "/api/v1/archive/audit"),
 }
 
 

@@ -94,6 +94,9 @@ def test_one_changed_byte_is_named_by_audit_verify(hoso: Backends, capsys: pytes
     assert main(["audit", "verify", "--json"]) == 1
     result = json.loads(capsys.readouterr().out)
     assert (result["first_broken_id"], result["problem"]) == (entry, "content_changed")
+    assert main(["audit", "verify"]) == 1
+    printed = capsys.readouterr().out
+    assert f"First broken entry: #{entry}." in printed and f"{result['checked']} entries checked" in printed
     with hoso.uow() as uow:
         alerts, _ = uow.archive_alerts.find(agencies=None, include_acknowledged=False, kind="audit_chain_broken")
     assert [a.subject for a in alerts] == [f"entry:{entry}"]

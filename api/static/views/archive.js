@@ -3,9 +3,12 @@
 // Every action goes through the API, which checks roles and scope again.
 
 import * as api from "../api.js";
-import { h, errorBox, formatDate, formatDateTime, heading, notice, onSubmit, select, field, table } from "../dom.js";
 import {
-  dispositionStateLabel, endActionLabel, fileStateLabel, fixityOutcomeLabel, holdScopeLabel, lang, retentionStateLabel, t,
+  h, dossierLink, errorBox, formatDate, formatDateTime, heading, notice, onSubmit, select, field, table,
+} from "../dom.js";
+import {
+  dispositionStateLabel, docTypeLabel, endActionLabel, fileStateLabel, fixityOutcomeLabel, holdScopeLabel, lang,
+  retentionStateLabel, t,
 } from "../i18n.js";
 import { saveBlob } from "./documents.js";
 import { openPdf } from "./pdf.js";
@@ -75,7 +78,14 @@ function queueBox(refresh) {
       endActionLabel(due.end_action),
       due.held ? h("strong", {}, t("archive.held")) : retentionStateLabel(due.state)])), form);
   };
-  fill(box, () => api.get("/archive/retention/due"), render);
+  const dueBefore = h("input", { type: "date" });
+  const list = h("div", {});
+  const load = () => fill(list, () => api.get("/archive/retention/due",
+    dueBefore.value ? { due_before: dueBefore.value } : null), render);
+  dueBefore.addEventListener("change", load);
+  load();
+  box.append(h("div", { class: "form-grid" }, field(t("archive.due_before"), dueBefore,
+    { hint: t("archive.due_before_hint") })), list);
   return box;
 }
 
@@ -143,11 +153,18 @@ function holdsBox(refresh) {
     });
     return h("span", {}, why, button, out);
   };
-  fill(list, () => api.get("/archive/holds"), (page) => page.count === 0 ? notice(t("archive.holds_none"), "info")
-    : table(t("archive.holds"), [t("archive.scope"), t("archive.target"), t("archive.reason"), t("archive.placed"), ""],
-      page.data.map((hold) => [holdScopeLabel(hold.scope), hold.target, hold.reason,
-        `${formatDateTime(hold.placed_at)} — ${hold.placed_by}`, release(hold)])));
-  box.append(list, form);
+  const released = h("input", { type: "checkbox" });
+  const releasedLine = (hold) => h("span", {}, `${t("archive.released")} ${formatDateTime(hold.released_at)} — `
+    + `${hold.released_by}: ${hold.release_reason}`);
+  const load = () => fill(list, () => api.get("/archive/holds", released.checked ? { include_released: "true" } : null),
+    (page) => page.count === 0 ? notice(t("archive.holds_none"), "info")
+      : table(t("archive.holds"), [t("archive.scope"), t("archive.target"), t("archive.reason"), t("archive.placed"), ""],
+        page.data.map((hold) => [holdScopeLabel(hold.scope),
+          hold.scope === "dossier" ? dossierLink(hold.target) : hold.target, hold.reason,
+          `${formatDateTime(hold.placed_at)} — ${hold.placed_by}`, hold.active ? release(hold) : releasedLine(hold)])));
+  released.addEventListener("change", load);
+  load();
+  box.append(h("label", {}, released, ` ${t("archive.show_released")}`), list, form);
   return box;
 }
 
@@ -181,30 +198,94 @@ function filesBox(ctx, refresh) {
   return box;
 }
 
+const DOCUMENT_TYPES = ["application_form", "id_card_copy", "land_certificate", "decision", "other"];
+
+// Schedules: a procedure or a field, optionally one document type; the most specific one governs a dossier.
 function schedulesBox(refresh) {
   const box = h("div", {});
-  const procedure = h("input", { type: "text", maxlength: "40" });
+  const appliesTo = select([["procedure", t("archive.procedure")], ["field", t("archive.field")]],
+    { value: "procedure" });
+  const target = h("input", { type: "text", maxlength: "120" });
+  const documentType = select([["", t("archive.any_document_type")],
+    ...DOCUMENT_TYPES.map((value) => [value, docTypeLabel(value)])], { value: "" });
   const years = h("input", { type: "number", min: "1", max: "200" });
   const minimum = h("input", { type: "number", min: "1", max: "200" });
   const action = select([["destroy", t("archive.action.destroy")], ["deposit", t("archive.action.deposit")]],
     { value: "destroy" });
+  const note = h("input", { type: "text", maxlength: "2000" });
   const status = h("div", { role: "status" });
   const submit = h("button", { type: "submit", class: "button" }, t("archive.add_schedule"));
-  const form = h("form", { class: "form-grid" }, field(t("archive.procedure"), procedure, { required: true }),
-    field(t("archive.years"), years, { hint: t("archive.years_hint") }), field(t("archive.minimum"), minimum),
-    field(t("archive.end_action"), action), submit, status);
+  const form = h("form", { class: "form-grid" }, field(t("archive.applies_to"), appliesTo),
+    field(t("archive.schedule_target"), target, { required: true, hint: t("archive.schedule_target_hint") }),
+    field(t("archive.document_type"), documentType), field(t("archive.years"), years, { hint: t("archive.years_hint") }),
+    field(t("archive.minimum"), minimum), field(t("archive.end_action"), action), field(t("archive.note"), note),
+    submit, status);
+  const body = (s, active) => ({ procedure_code: s.procedure_code, field: s.field, document_type: s.document_type,
+    years: s.years, legal_minimum_years: s.legal_minimum_years, end_action: s.end_action, note: s.note, active });
   onSubmit(form, { submit, status, send: async () => {
-    await api.request("/archive/schedules", { method: "POST", json: {
-      procedure_code: procedure.value, years: years.value ? Number(years.value) : null,
-      legal_minimum_years: minimum.value ? Number(minimum.value) : null, end_action: action.value } });
+    const byProcedure = appliesTo.value === "procedure";
+    await api.request("/archive/schedules", { method: "POST", json: body({
+      procedure_code: byProcedure ? target.value.trim() : null, field: byProcedure ? null : target.value.trim(),
+      document_type: documentType.value || null, years: years.value ? Number(years.value) : null,
+      legal_minimum_years: minimum.value ? Number(minimum.value) : null, end_action: action.value,
+      note: note.value }, true) });
     refresh();
   } });
+  const toggle = (s) => h("button", { type: "button", class: "button secondary", onclick: async (event) => {
+    event.target.disabled = true;
+    try {
+      await api.request(`/archive/schedules/${s.id}`, { method: "PUT", json: body(s, !s.active) });
+      refresh();
+    } catch (error) {
+      event.target.disabled = false;
+      event.target.after(errorBox(error));
+    }
+  } }, s.active ? t("archive.deactivate") : t("archive.reactivate"));
   const list = h("div", {});
-  fill(list, () => api.get("/archive/schedules"), (page) => page.count === 0 ? notice(t("archive.schedules_none"), "info")
-    : table(t("archive.schedules"), [t("archive.procedure"), t("archive.years"), t("archive.minimum"),
-      t("archive.end_action")], page.data.map((s) => [s.procedure_code || s.field, s.years ?? t("archive.permanent"),
-      s.legal_minimum_years ?? "", endActionLabel(s.end_action)])));
-  box.append(list, form);
+  fill(list, () => api.get("/archive/schedules", { include_inactive: "true" }), (page) => page.count === 0
+    ? notice(t("archive.schedules_none"), "info")
+    : table(t("archive.schedules"), [t("archive.applies_to"), t("archive.document_type"), t("archive.years"),
+      t("archive.minimum"), t("archive.end_action"), t("archive.note"), ""], page.data.map((s) => [
+      s.procedure_code ? `${t("archive.procedure")} ${s.procedure_code}` : `${t("archive.field")} ${s.field}`,
+      s.document_type ? docTypeLabel(s.document_type) : t("archive.any_document_type"),
+      s.years ?? t("archive.permanent"), s.legal_minimum_years ?? s.years ?? "", endActionLabel(s.end_action),
+      s.active ? s.note : `${s.note} (${t("archive.inactive")})`, toggle(s)])));
+  box.append(h("p", { class: "hint" }, t("archive.specific_wins")), list, form);
+  return box;
+}
+
+// One dossier's retention: the scheduled date, the legal minimum, and a move with a reason.
+function dueDateBox() {
+  const box = h("div", {});
+  const code = h("input", { type: "text", maxlength: "64" });
+  const shown = h("div", {});
+  const status = h("div", { role: "status" });
+  const submit = h("button", { type: "submit", class: "button secondary" }, t("archive.look_up"));
+  const form = h("form", { class: "form-grid" }, field(t("archive.dossier"), code, { required: true }), submit, status);
+  const show = (line) => {
+    const dueOn = h("input", { type: "date", value: line.due_on || "", min: line.minimum_due_on || "" });
+    const reason = h("input", { type: "text", maxlength: "2000" });
+    const moveStatus = h("div", { role: "status" });
+    const move = h("button", { type: "submit", class: "button" }, t("archive.move_due"));
+    const moveForm = h("form", { class: "form-grid" }, field(t("archive.new_due"), dueOn, { required: true }),
+      field(t("archive.reason"), reason, { required: true }), move, moveStatus);
+    onSubmit(moveForm, { submit: move, status: moveStatus, send: async () => {
+      show((await api.request(`/archive/retention/${encodeURIComponent(line.dossier_code)}/due-date`,
+        { method: "POST", json: { due_on: dueOn.value, reason: reason.value } })).data);
+      shown.prepend(notice(t("archive.due_moved"), "success"));
+    } });
+    shown.replaceChildren(table(line.dossier_code, [t("archive.closed"), t("archive.years"), t("archive.scheduled_due"),
+      t("archive.minimum_due"), t("archive.due"), t("archive.reason"), t("archive.state")], [[
+      formatDate(line.closed_at), line.years ?? t("archive.permanent"),
+      line.scheduled_due_on ? formatDate(line.scheduled_due_on) : t("archive.permanent"),
+      line.minimum_due_on ? formatDate(line.minimum_due_on) : t("app.dash"),
+      line.due_on ? formatDate(line.due_on) : t("archive.permanent"), line.extension_reason || t("app.dash"),
+      retentionStateLabel(line.state)]]), line.years === null ? notice(t("archive.permanent_no_move"), "info") : moveForm);
+  };
+  onSubmit(form, { submit, status, send: async () => {
+    show(await api.get(`/archive/retention/${encodeURIComponent(code.value.trim())}`));
+  } });
+  box.append(form, shown);
   return box;
 }
 
@@ -247,5 +328,6 @@ export async function renderArchive(ctx) {
     section("archive-holds", t("archive.holds"), holdsBox(refresh)),
     section("archive-files", t("archive.files"), filesBox(ctx, refresh)),
     section("archive-schedules", t("archive.schedules"), schedulesBox(refresh)),
+    section("archive-due-date", t("archive.due_date"), dueDateBox()),
     section("archive-integrity", t("archive.integrity"), integrityBox()));
 }

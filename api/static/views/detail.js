@@ -9,7 +9,7 @@ import {
   h, errorBox, field, formatDateTime, formatNumber, heading, lateBadge, notice, select, stateBadge, table, timeElement,
   vietnamLocalToIso,
 } from "../dom.js";
-import { channelLabel, kindLabel, partyLabel, stateLabel, t, timelinessLabel } from "../i18n.js";
+import { channelLabel, holdScopeLabel, kindLabel, partyLabel, stateLabel, t, timelinessLabel } from "../i18n.js";
 import { dossierAccessLogPanel } from "./access_log.js";
 import { documentsPanel } from "./documents.js";
 import { accessReasonLine, groupPanel, parentNotice } from "./linked.js";
@@ -60,7 +60,10 @@ export async function renderDossierDetail(ctx, message = null) {
   main.replaceChildren();
   main.appendChild(h("p", { class: "breadcrumb" }, h("a", { href: "#/dossiers" }, t("app.back_to_list"))));
   main.appendChild(h("div", { class: "title-row" },
-    heading(t("detail.title", { code: dossier.code })), stateBadge(dossier.state), lateBadge(dossier.overdue_days)));
+    heading(t("detail.title", { code: dossier.code })), stateBadge(dossier.state), lateBadge(dossier.overdue_days),
+    holdBadge(dossier.holds)));
+  const held = holdNotice(dossier.holds);
+  if (held) main.appendChild(held);
   const reason = accessReasonLine(dossier);
   if (reason) main.appendChild(reason);
   const parent = parentNotice(dossier);
@@ -117,6 +120,20 @@ export async function renderDossierDetail(ctx, message = null) {
   main.appendChild(historySection(env, history));
   const accessLog = dossierAccessLogPanel(env);
   if (accessLog) main.appendChild(accessLog);
+}
+
+// A legal hold (đóng băng) freezes the dossier: the badge by the title, and a notice naming each hold and why.
+function holdBadge(holds) {
+  if (!holds || !holds.length) return null;
+  return h("span", { class: "badge late hold", title: t("hold.badge_title") }, t("hold.badge"));
+}
+
+function holdNotice(holds) {
+  if (!holds || !holds.length) return null;
+  return h("div", { class: "alert alert-warning", role: "note" },
+    h("strong", {}, t("hold.notice")),
+    h("ul", {}, ...holds.map((hold) => h("li", {},
+      `${holdScopeLabel(hold.scope)} ${hold.target} — ${hold.reason} (${hold.placed_by}, ${formatDateTime(hold.placed_at)})`))));
 }
 
 function card(title, rows) {

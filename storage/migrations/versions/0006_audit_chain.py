@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('last_id', sa.BigInteger(), nullable=False),
     sa.Column('last_hash', sa.String(length=64), nullable=False),
+    sa.Column('prev_hash', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
     )
     connection = op.get_bind()
@@ -37,15 +38,25 @@ def upgrade() -> None:
                     'share_id', 'client')
     typed = sa.table('access_log', sa.column('id', sa.BigInteger()), sa.column('at', UTCDateTime()),
                      sa.column('detail', sa.JSON()), *(sa.column(name, sa.String()) for name in text_columns))
+    # The entries already there are chained in id order, a batch at a time (memory stays flat for a long log).
     last_id, last_hash = 0, GENESIS
-    for row in connection.execute(sa.select(typed).order_by(typed.c.id)).all():
-        entry = AccessEntry(at=row.at, principal_kind=row.principal_kind, username=row.username,
-                            agency_code=row.agency_code, action=AccessKind(row.action), reason=row.reason,
-                            dossier_code=row.dossier_code, document_id=row.document_id, share_id=row.share_id,
-                            client=row.client, detail=row.detail or {})
-        entry_hash = chain_hash(last_hash, row.id, entry)
-        connection.execute(log.update().where(log.c.id == row.id).values(prev_hash=last_hash, entry_hash=entry_hash))
-        last_id, last_hash = row.id, entry_hash
+    update = log.update().where(log.c.id == sa.bindparam('row_id')).values(
+        prev_hash=sa.bindparam('prev'), entry_hash=sa.bindparam('hash'))
+    while True:
+        rows = connection.execute(sa.select(typed).where(typed.c.id > last_id).order_by(typed.c.id)
+                                  .limit(5000)).all()
+        if not rows:
+            break
+        sealed = []
+        for row in rows:
+            entry = AccessEntry(at=row.at, principal_kind=row.principal_kind, username=row.username,
+                                agency_code=row.agency_code, action=AccessKind(row.action), reason=row.reason,
+                                dossier_code=row.dossier_code, document_id=row.document_id, share_id=row.share_id,
+                                client=row.client, detail=row.detail or {})
+            entry_hash = chain_hash(last_hash, row.id, entry)
+            sealed.append({'row_id': row.id, 'prev': last_hash, 'hash': entry_hash})
+            last_id, last_hash = row.id, entry_hash
+        connection.execute(update, sealed)
     connection.execute(sa.text("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, :i, :h)"),
                        {"i": last_id, "h": last_hash})
     if connection.dialect.name == "postgresql":

@@ -1,7 +1,7 @@
 """archival files: the history of a file's states (open, closed, deposited) as rows of their own
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-04 20:55:00
 """
 from datetime import datetime
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
