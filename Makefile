@@ -89,8 +89,8 @@ bench: system-deps venv services-up
 	$(PY) -m bench.search
 	$(PY) -m bench.upload_memory
 	$(PY) -m bench.audit
-	$(PY) -m bench.archive
 	$(PY) -m bench.fixity
+	$(PY) -m bench.bags
 
 clean:
 	rm -rf $(STAMPS) var .pytest_cache .mypy_cache .ruff_cache

@@ -101,21 +101,25 @@ def cmd_fixity_report(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_export_bag(settings: Settings, args: argparse.Namespace) -> int:
     from infra.bags import export_bag
+    from records.services.bags import OPERATOR
 
     upgrade(settings.effective_database_url)
     with opened_backends(settings) as backends:
-        path = export_bag(backends, args.code, Path(args.dir))
+        path = export_bag(backends, args.code, Path(args.dir), actor=OPERATOR)
     print(f"Đã xuất gói BagIt / bag written: {path}")
     return 0
 
 
 def cmd_import_bag(settings: Settings, args: argparse.Namespace) -> int:
     from infra.bags import import_bag
+    from records.services.bags import OPERATOR
 
     upgrade(settings.effective_database_url)
     with opened_backends(settings) as backends:
-        codes = import_bag(backends, Path(args.dir))
-    print(f"Đã nhập / imported: {', '.join(codes)}")
+        imported = import_bag(backends, Path(args.dir), actor=OPERATOR)
+    if imported.file_code:
+        print(f"Hồ sơ lưu trữ / archival file: {imported.file_code}")
+    print(f"Đã nhập / imported: {', '.join(imported.dossier_codes)}")
     return 0
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from records.archival_files import ArchivalDocument, ArchivalFile, FileEvent, FileState
 from records.documents import Document, DocumentMetadata, DocumentStatus, PageSource, PageText
 from records.dossiers import (
     Applicant,
@@ -25,8 +26,10 @@ from records.dossiers import (
 )
 from records.errors import ValidationFailed
 from records.procedures import DocumentType
+from records.retention import DossierRetention, EndAction, RetentionState
 
 FORMAT = "hoso-dossier/1"
+FILE_FORMAT = "hoso-archival-file/1"
 
 
 def plain(value: Any) -> Any:
@@ -58,6 +61,7 @@ class DossierRecord:
     events: list[DossierEvent]
     letters: list[ExtensionLetter]
     documents: list[DocumentRecord] = field(default_factory=list)
+    retention: DossierRetention | None = None  # when its retention clock runs: closed when, kept how long, extended
 
     def to_json(self) -> dict[str, Any]:
         dossier = plain(self.dossier)
@@ -65,7 +69,8 @@ class DossierRecord:
         return {"format": FORMAT, "dossier": dossier, "events": [plain(e) for e in self.events],
                 "letters": [plain(letter) for letter in self.letters],
                 "documents": [{"document": plain(d.document), "pages": [plain(p) for p in d.pages]}
-                              for d in self.documents]}
+                              for d in self.documents],
+                "retention": None if self.retention is None else plain(self.retention)}
 
 
 def _at(value: str | None) -> datetime | None:
@@ -133,6 +138,18 @@ def _page(p: dict[str, Any]) -> PageText:
     return PageText(int(p["page_number"]), p["text"], PageSource(p["source"]), p.get("confidence"))
 
 
+def _retention(r: dict[str, Any] | None) -> DossierRetention | None:
+    if r is None:
+        return None
+    return DossierRetention(
+        dossier_code=r["dossier_code"], agency_code=r["agency_code"], procedure_code=r["procedure_code"],
+        closed_at=_when(r["closed_at"]), schedule_id=r.get("schedule_id"), years=r.get("years"),
+        minimum_years=r.get("minimum_years"), end_action=EndAction(r["end_action"]),
+        extended_due_on=date.fromisoformat(r["extended_due_on"]) if r.get("extended_due_on") else None,
+        extension_reason=r.get("extension_reason", ""), extended_by=r.get("extended_by"),
+        state=RetentionState(r.get("state", RetentionState.KEPT.value)))
+
+
 def record_from_json(data: dict[str, Any]) -> DossierRecord:
     """Raises ValidationFailed (invalid_package) for a record this version cannot read."""
     if data.get("format") != FORMAT:
@@ -145,7 +162,60 @@ def record_from_json(data: dict[str, Any]) -> DossierRecord:
                                                       issued_by_name=x.get("issued_by_name", ""))
                                       for x in data["letters"]],
                              documents=[DocumentRecord(_document(d["document"]), [_page(p) for p in d["pages"]])
-                                        for d in data["documents"]])
+                                        for d in data["documents"]],
+                             retention=_retention(data.get("retention")))
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationFailed("Gói hồ sơ thiếu hoặc sai dữ liệu.", "The package's record is incomplete or wrong.",
                                code="invalid_package", detail={"error": f"{type(exc).__name__}: {exc}"[:300]}) from exc
+
+
+@dataclass(frozen=True)
+class ArchivalFileRecord:
+    """An archival file as it travels in a package: its Decree 30 metadata, state and history, its dossiers and each
+    document's ordinal and edited metadata. The file's internal id stays behind (the receiving hoso gives its own)."""
+
+    file: ArchivalFile
+    dossier_codes: list[str]
+    documents: list[ArchivalDocument]
+
+    def to_json(self) -> dict[str, Any]:
+        file = plain(self.file)
+        file.pop("id", None)
+        return {"format": FILE_FORMAT, "file": file, "dossier_codes": list(self.dossier_codes),
+                "documents": [plain(d) for d in self.documents]}
+
+    def events(self) -> list[FileEvent]:
+        """The file's recorded steps, oldest first."""
+        return [FileEvent(at=_when(h["at"]), by=str(h.get("by", "")), to_state=FileState(h["to"]),
+                          from_state=FileState(h["from"]) if h.get("from") else None, note=str(h.get("note", "")))
+                for h in self.file.history]
+
+
+def file_record_from_json(data: dict[str, Any], *, new_id: str) -> ArchivalFileRecord:
+    """Raises ValidationFailed (invalid_package) for a file record this version cannot read."""
+    if data.get("format") != FILE_FORMAT:
+        raise ValidationFailed("Gói không đúng định dạng hồ sơ lưu trữ của hoso.",
+                               "The package is not a hoso archival file record.", code="invalid_package",
+                               detail={"format": data.get("format")})
+    try:
+        f = data["file"]
+        file = ArchivalFile(
+            id=new_id, organ_id=str(f["organ_id"]), file_catalog=int(f["file_catalog"]),
+            file_notation=str(f["file_notation"]), title=str(f["title"]), maintenance=str(f["maintenance"]),
+            rights=str(f["rights"]), creator=str(f["creator"]), language=str(f.get("language", "Tiếng Việt")),
+            description=str(f.get("description", "")), procedure_code=f.get("procedure_code"),
+            state=FileState(f["state"]),
+            deposit_due_on=date.fromisoformat(f["deposit_due_on"]) if f.get("deposit_due_on") else None,
+            created_by=str(f.get("created_by", "")), created_at=_at(f.get("created_at")),
+            history=[dict(h) for h in f.get("history", [])])
+        record = ArchivalFileRecord(
+            file=file, dossier_codes=[str(c) for c in data["dossier_codes"]],
+            documents=[ArchivalDocument(document_id=str(d["document_id"]), dossier_code=str(d["dossier_code"]),
+                                        doc_ordinal=int(d["doc_ordinal"]), metadata=dict(d["metadata"]))
+                       for d in data["documents"]])
+        record.events()  # the history must read too
+        return record
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValidationFailed("Hồ sơ lưu trữ trong gói thiếu hoặc sai dữ liệu.",
+                               "The package's archival file record is incomplete or wrong.", code="invalid_package",
+                               detail={"error": f"{type(exc).__name__}: {exc}"[:300]}) from exc

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
@@ -278,22 +278,29 @@ def files_list(uow: UowDep, clock: ClockDep, user: CurrentUser,
     return Response(render_archive_list(paper), media_type="application/pdf")
 
 
-@router.post("/exports/{code}", summary="Xuất gói BagIt (hồ sơ hoặc hồ sơ lưu trữ)", response_class=FileResponse,
-             responses={200: {"content": {"application/zip": {}}}})
-def export(code: str, backends: BackendsDep, user: CurrentUser) -> FileResponse:
+@router.post("/exports/{code}", summary="Xuất gói BagIt (hồ sơ hoặc hồ sơ lưu trữ)", response_class=StreamingResponse,
+             responses={200: {"content": {"application/zip": {}}}},
+             description="The dossier's or the archival file's BagIt bag as a zip, streamed while it is made.")
+def export(code: str, backends: BackendsDep, user: CurrentUser) -> StreamingResponse:
     from infra.bags import export_bag
-    from storage.bags import zip_bag
+    from storage.bags import stream_zip
 
     require_archive_role(user)
     scratch = Path(tempfile.mkdtemp(prefix="export-", dir=_work(backends)))
-    bag = export_bag(backends, code, scratch / code, actor=user)
-    archive = zip_bag(bag, scratch / f"{code}.zip")
-    return FileResponse(archive, media_type="application/zip", filename=f"{code}.bag.zip",
-                        background=BackgroundTask(shutil.rmtree, scratch, ignore_errors=True))
+    try:
+        bag = export_bag(backends, code, scratch / "bag", actor=user)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    filename = "".join(c if c.isalnum() or c in ".-_" else "_" for c in code) + ".bag.zip"
+    return StreamingResponse(stream_zip(bag, top=code), media_type="application/zip",
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+                             background=BackgroundTask(shutil.rmtree, scratch, ignore_errors=True))
 
 
 class ImportedPublic(BaseModel):
     dossier_codes: list[str]
+    file_code: str | None = None
 
 
 @router.post("/imports", response_model=ImportedPublic, status_code=201, summary="Nhập gói BagIt",
@@ -301,16 +308,22 @@ class ImportedPublic(BaseModel):
                          "missing, a path leaves the bag, or it names an unknown agency or procedure.")
 def import_package(file: UploadFile, backends: BackendsDep, user: CurrentUser) -> ImportedPublic:
     from infra.bags import import_bag
-    from storage.bags import unzip_bag
+    from storage.bags import MAX_ZIP_BYTES, invalid_bag, unzip_bag
 
     require_archive_role(user)
     scratch = Path(tempfile.mkdtemp(prefix="import-", dir=_work(backends)))
     try:
         upload = scratch / "upload.zip"
+        received = 0
         with upload.open("wb") as target:
-            shutil.copyfileobj(file.file, target, 1024 * 1024)
+            while chunk := file.file.read(1024 * 1024):
+                received += len(chunk)
+                if received > MAX_ZIP_BYTES:
+                    raise invalid_bag("gói quá lớn.", "the package is too large.", problem="too_large")
+                target.write(chunk)
         root = unzip_bag(upload, scratch / "bag")
-        return ImportedPublic(dossier_codes=import_bag(backends, root, actor=user))
+        imported = import_bag(backends, root, actor=user)
+        return ImportedPublic(dossier_codes=imported.dossier_codes, file_code=imported.file_code)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

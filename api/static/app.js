@@ -22,6 +22,7 @@ import { renderDelivery, renderWebhook } from "./views/webhook_deliveries.js";
 import { renderArchive } from "./views/archive.js";
 import { renderAuditChain } from "./views/audit_chain.js";
 import { renderArchivalFile, renderArchivalFiles } from "./views/archival_files.js";
+import { renderBags } from "./views/bags.js";
 
 const header = document.getElementById("app-header");
 const main = document.getElementById("main");
@@ -58,6 +59,7 @@ const ROUTES = [
   { pattern: /^\/archive$/, nav: "archive", render: (ctx) => renderArchive(ctx) },
   { pattern: /^\/archive\/files$/, nav: "archival-files", render: (ctx) => renderArchivalFiles(ctx) },
   { pattern: /^\/archive\/files\/([^/]+)$/, nav: "archival-files", render: (ctx) => renderArchivalFile(ctx) },
+  { pattern: /^\/packages$/, nav: "packages", render: (ctx) => renderBags(ctx) },
   { pattern: /^\/webhooks\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderWebhook(ctx) },
   { pattern: /^\/webhooks\/([^/]+)\/deliveries\/([^/]+)$/, nav: "webhooks", render: (ctx) => renderDelivery(ctx) },
   { pattern: /^\/archive\/audit$/, nav: "audit-chain", render: (ctx) => renderAuditChain(ctx) },
@@ -79,6 +81,7 @@ const navItems = () => [
   ["audit-chain", "#/archive/audit", t("nav.audit_chain"), (me) => api.hasRole(me, "auditor", "archivist", "admin")],
   ["archival-files", "#/archive/files", t("nav.archival_files"),
     (me) => api.hasRole(me, "archivist", "leader", "auditor", "admin")],
+  ["packages", "#/packages", t("nav.packages"), (me) => api.hasRole(me, "archivist", "leader", "admin")],
 ];
 
 function parseHash() {
