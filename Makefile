@@ -89,6 +89,7 @@ bench: system-deps venv services-up
 	$(PY) -m bench.search
 	$(PY) -m bench.upload_memory
 	$(PY) -m bench.audit
+	$(PY) -m bench.archive
 	$(PY) -m bench.fixity
 	$(PY) -m bench.bags
 
