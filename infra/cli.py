@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -105,19 +107,55 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     worker = None
     if not args.no_worker and not settings.celery_broker_url:
         # Embedded install: the worker runs beside the API as a child process, queueing through files.
-        worker = subprocess.Popen([sys.executable, "-m", "infra.cli", "worker", "--beat"])
+        worker = _start_embedded_worker()
         print(f"Tiến trình xử lý nền / background worker: pid {worker.pid}", flush=True)
     print(f"hoso đang chạy tại / serving at http://{host}:{port}/  (API: http://{host}:{port}/docs)", flush=True)
+    # uvicorn stops on SIGTERM and then re-raises it: with the default handler the process would die before the
+    # worker is stopped. Turned into SystemExit, the `finally` below runs.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(), workers=1)
+    except KeyboardInterrupt:
+        pass
     finally:
         if worker is not None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            _stop_worker(worker, grace_seconds=settings.ocr_chunk_seconds + 30)
     return 0
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _die_with_parent() -> None:
+    """In the worker child: SIGTERM when `hoso serve` dies, even by SIGKILL (Linux prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+def _start_embedded_worker() -> subprocess.Popen[bytes]:
+    """The worker in its own process group (with its pool and Tesseract children), so it can be stopped whole."""
+    return subprocess.Popen([sys.executable, "-m", "infra.cli", "worker", "--beat"], start_new_session=True,
+                            preexec_fn=_die_with_parent)
+
+
+def _stop_worker(worker: subprocess.Popen[bytes], *, grace_seconds: float) -> None:
+    """Warm shutdown: the worker finishes (or hands back) its current task; past the grace period, it and every
+    process of its group are killed. A task cut off that way is picked up again by the stuck-document sweeper."""
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            print("Tiến trình xử lý nền không dừng kịp, buộc dừng / worker did not stop in time, killing it",
+                  file=sys.stderr, flush=True)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGKILL)  # leftovers of the group: pool children, Tesseract, the worker
+    worker.wait()
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from infra.backends import Backends
-from ingest.pipeline import PipelineSettings, process_document
+from infra.settings import Settings
+from ingest.pipeline import PipelineSettings, Requeue, process_document
 from ingest.recognize import TesseractRecognizer
 from records.documents import DocumentStatus
-from records.services.documents import mark_indexed
+from records.services.documents import mark_indexed, requeue_stuck_documents
 from records.services.holds import lock_held_document_blobs
 from records.services.search import index_dossier
 from records.services.webhooks import DeliveryReport, deliver_due
@@ -22,13 +25,26 @@ def recognizer_for(backends: Backends) -> TesseractRecognizer:
     return recognizer
 
 
-def process_document_job(backends: Backends, document_id: str) -> DocumentStatus:
+def pipeline_settings(settings: Settings) -> PipelineSettings:
+    return PipelineSettings(workdir=settings.data_dir / "work", chunk_pages=settings.ocr_chunk_pages,
+                            chunk_seconds=settings.ocr_chunk_seconds,
+                            lease=timedelta(seconds=settings.document_lease_seconds))
+
+
+def process_document_job(backends: Backends, document_id: str, *, run_id: str | None = None,
+                         requeue: Requeue | None = None) -> DocumentStatus:
+    """One run of the pipeline: with `requeue`, a large document's rest goes back to the queue (worker tasks);
+    without it, all its chunks run here (the inline queue)."""
     status = process_document(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock, tasks=backends.tasks,
-                              recognizer=recognizer_for(backends),
-                              settings=PipelineSettings(workdir=backends.settings.data_dir / "work"),
-                              document_id=document_id)
+                              recognizer=recognizer_for(backends), settings=pipeline_settings(backends.settings),
+                              document_id=document_id, run_id=run_id, requeue=requeue)
     lock_held_document_blobs(uow=backends.uow(), blobs=backends.blobs, document_id=document_id)
     return status
+
+
+def requeue_stuck_job(backends: Backends) -> list[str]:
+    return requeue_stuck_documents(uow=backends.uow(), clock=backends.clock, tasks=backends.tasks,
+                                   lease=timedelta(seconds=backends.settings.document_lease_seconds))
 
 
 def deliver_webhooks_job(backends: Backends) -> DeliveryReport:

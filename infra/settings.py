@@ -70,6 +70,18 @@ class Settings(BaseSettings):
     # permanently) to the historical archive by the end of the year this many years after it (Law on Archives 2011).
     deposit_agency_days: int = Field(default=365, ge=1, le=36500)
     deposit_historical_years: int = Field(default=10, ge=1, le=100)
+    # Workers (see README "Workers: shutdown, stuck documents, scheduling"). A large document is read in chunks of at
+    # most ocr_chunk_pages pages / ~ocr_chunk_seconds, its progress saved and the rest sent to the back of the queue.
+    ocr_chunk_pages: int = Field(default=50, ge=1, le=10_000)
+    ocr_chunk_seconds: float = Field(default=20.0, gt=0, le=3600)
+    # A document in progress whose worker showed no sign of life (a heartbeat on every few pages) for this long is
+    # stuck: the sweeper (every stuck_sweep_seconds) re-queues it, and retry accepts it.
+    document_lease_seconds: float = Field(default=300.0, ge=2, le=86_400)
+    stuck_sweep_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # One task's hard time limit (the soft one, 90% of it, lets it stop cleanly); the Redis visibility timeout is
+    # twice this, so a task still running is never handed to a second worker.
+    task_time_limit_seconds: float = Field(default=900.0, ge=10, le=86_400)
+    worker_concurrency: int = Field(default=2, ge=1, le=64)  # processes per worker (`hoso worker --concurrency`)
 
     @property
     def deposit_rule(self) -> DepositRule:

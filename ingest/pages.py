@@ -535,14 +535,16 @@ def _thumbnail(number: int, image: Image.Image, max_width: int, max_height: int)
 
 def iter_thumbnails(path: StrPath, kind: FileKind, *, limits: PageLimits = PageLimits(), max_width: int = 300,
                     max_height: int = 1200, renderer: Renderer | None = None,
-                    chunk: int = 16) -> Iterator[Thumbnail]:
-    """A PNG thumbnail of every page (at most max_width wide and max_height high), in page order, one
-    page in memory at a time. PDFs are rendered straight to thumbnail size, `chunk` pages per renderer
-    run. Raises what `iter_page_images` does."""
+                    chunk: int = 16, pages: range | None = None) -> Iterator[Thumbnail]:
+    """A PNG thumbnail of every page (or of the 1-based `pages`; at most max_width wide and max_height high),
+    in page order, one page in memory at a time. PDFs are rendered straight to thumbnail size, `chunk` pages
+    per renderer run. Raises what `iter_page_images` does."""
     if kind is not FileKind.PDF:
         with _open_image(path) as image:
             _count_frames(image, kind, limits)
             for number in _image_frames(image, kind, limits):
+                if pages is not None and number not in pages:
+                    continue
                 if kind is FileKind.JPEG:
                     image.draft("RGB", (max_width, max_height))  # decode at 1/2…1/8 scale
                 yield _thumbnail(number, _upright(image, number), max_width, max_height)
@@ -551,8 +553,9 @@ def iter_thumbnails(path: StrPath, kind: FileKind, *, limits: PageLimits = PageL
     with _open_pdf(path) as pdf, tempfile.TemporaryDirectory(prefix="hoso-thumbs-") as directory:
         count = len(pdf.pages)
         _check_page_count(count, limits)
-        for first in range(1, count + 1, chunk):
-            last = min(count, first + chunk - 1)
+        wanted = range(1, count + 1) if pages is None else range(max(pages.start, 1), min(pages.stop, count + 1))
+        for first in range(wanted.start, wanted.stop, chunk):
+            last = min(wanted.stop - 1, first + chunk - 1)
             sizes = [_check_pdf_page(pdf.pages[n - 1], n, limits) for n in range(first, last + 1)]
             if chosen == "pdftoppm":
                 files = _render(path, first, last, Path(directory), renderer=chosen,

@@ -150,10 +150,11 @@ def _page_text(page: pypdf.PageObject, number: int, min_letters: int) -> PageTex
     return PageText(number, text, verdict, encoding)
 
 
-def iter_pdf_text(path: StrPath, *, limits: PageLimits = PageLimits(),
-                  min_letters: int = MIN_LETTERS) -> Iterator[PageText]:
-    """Each page's text layer and verdict, in page order. The file is read through an open handle (pypdf
-    given a path would read it whole). Raises MalformedPdf (truncated, or pypdf cannot read it),
+def iter_pdf_text(path: StrPath, *, limits: PageLimits = PageLimits(), min_letters: int = MIN_LETTERS,
+                  first: int = 1) -> Iterator[PageText]:
+    """Each page's text layer and verdict, in page order from page `first` (1-based). The file is read
+    through an open handle (pypdf given a path would read it whole).
+    Raises MalformedPdf (truncated, or pypdf cannot read it),
     EncryptedPdf (a user password is needed), TooManyPages. Safe to repeat."""
     ensure_complete_pdf(path)
     with open(path, "rb") as stream:
@@ -168,7 +169,7 @@ def iter_pdf_text(path: StrPath, *, limits: PageLimits = PageLimits(),
             raise MalformedPdf(detail={"reason": "the PDF has no pages"})
         if count > limits.max_pages:
             raise TooManyPages(detail={"pages": count, "limit": limits.max_pages})
-        for index in range(count):
+        for index in range(max(first, 1) - 1, count):
             try:
                 page = reader.pages[index]
             except (PyPdfError, ValueError, KeyError, TypeError, AttributeError):

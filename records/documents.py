@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from records.errors import InvalidTransition
@@ -22,11 +22,15 @@ D = DocumentStatus
 STATUS_MOVES: dict[DocumentStatus, frozenset[DocumentStatus]] = {
     D.QUEUED: frozenset({D.EXTRACTING, D.FAILED}),
     # A worker that died mid-way leaves the status where it was; running again starts over.
-    D.EXTRACTING: frozenset({D.EXTRACTING, D.OCR, D.INDEXED, D.FAILED}),
-    D.OCR: frozenset({D.EXTRACTING, D.INDEXED, D.FAILED}),
+    # QUEUED again: retry of a stuck document (see Document.is_stuck).
+    D.EXTRACTING: frozenset({D.EXTRACTING, D.OCR, D.INDEXED, D.FAILED, D.QUEUED}),
+    D.OCR: frozenset({D.EXTRACTING, D.INDEXED, D.FAILED, D.QUEUED}),
     D.INDEXED: frozenset({D.EXTRACTING, D.INDEXED}),  # re-extraction (reindex, better OCR)
     D.FAILED: frozenset({D.QUEUED}),  # the retry action
 }
+IN_PROGRESS = frozenset({D.EXTRACTING, D.OCR})  # a worker holds (or held) the document: its lease says which
+# Retry also takes a stuck document (its worker vanished: no heartbeat for longer than the lease).
+RETRY_FROM = frozenset({D.FAILED}) | IN_PROGRESS
 
 
 class PageSource(StrEnum):
@@ -67,6 +71,31 @@ class Document:
     attempts: int = 0
     uploaded_agency_code: str | None = None  # the agency (or system) that attached it
     is_result: bool = False  # a result of the procedure (kết quả giải quyết): the citizen may download it
+    # The processing lease: the run (task id) working on the document and when it last showed it was alive.
+    # Large documents are processed in chunks; `pages_done` pages (1..pages_done) already have their text.
+    lease_owner: str | None = None
+    heartbeat_at: datetime | None = None
+    pages_done: int = 0
+
+    def is_stuck(self, now: datetime, lease: timedelta) -> bool:
+        """In progress, but no run has shown it is alive for longer than `lease`: its worker vanished."""
+        if self.status not in IN_PROGRESS:
+            return False
+        last_sign = self.heartbeat_at or self.status_changed_at
+        return last_sign is None or now - last_sign > lease
+
+    def may_run(self, run_id: str, now: datetime, lease: timedelta) -> bool:
+        """Whether the run `run_id` may work on the document now: it is new work, the run holds the lease (a
+        continuation, or a redelivery of the same task), the lease is free, or its holder vanished."""
+        if self.status is DocumentStatus.FAILED:
+            return False
+        if self.status not in IN_PROGRESS:
+            return True
+        return self.lease_owner in {None, run_id} or self.is_stuck(now, lease)
+
+    def take_lease(self, run_id: str | None, now: datetime) -> None:
+        self.lease_owner = run_id
+        self.heartbeat_at = now
 
     def move(self, to: DocumentStatus, at: datetime, *, failure_code: str | None = None,
              failure_reason: str | None = None) -> None:

@@ -167,6 +167,18 @@ class DocumentRepository(Protocol):
         """Replaces the document's page texts (safe to repeat)."""
         ...
 
+    def put_pages(self, document_id: str, pages: list[PageText]) -> None:
+        """Adds (or replaces) these pages' texts, leaving the others: one chunk's progress. Safe to repeat."""
+        ...
+
+    def heartbeat(self, document_id: str, lease_owner: str, at: datetime) -> bool:
+        """Marks the run `lease_owner` alive on the document; False when it no longer holds the lease."""
+        ...
+
+    def in_progress_since(self, before: datetime, *, limit: int = 100) -> list[str]:
+        """Documents in progress (extracting, ocr) with no sign of life since `before`, oldest first."""
+        ...
+
     def pages(self, document_id: str) -> list[PageText]: ...
     def titles(self, document_ids: Sequence[str]) -> dict[str, str]:
         """Document id -> title, for those that exist."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from records.documents import Document, DocumentMetadata, DocumentStatus, PageSource, PageText
+from records.documents import IN_PROGRESS, Document, DocumentMetadata, DocumentStatus, PageSource, PageText
 from records.errors import Conflict, NotFound
 from records.procedures import DocumentType
 from storage.models import DocumentPageRow, DocumentRow, DossierRow, table_of
@@ -20,7 +21,8 @@ DOSSIERS = table_of(DossierRow)
 
 _COLUMNS = ("document_type", "title", "filename", "media_type", "size_bytes", "sha256", "uploaded_by",
             "uploaded_at", "status", "status_changed_at", "failure_code", "failure_reason", "page_count",
-            "has_searchable_pdf", "attempts", "uploaded_agency_code", "is_result")
+            "has_searchable_pdf", "attempts", "uploaded_agency_code", "is_result", "lease_owner", "heartbeat_at",
+            "pages_done")
 _METADATA = ("number_notation", "issuing_organ", "issued_date", "signer", "subject")
 
 
@@ -42,6 +44,7 @@ def _to_domain(row: Any) -> Document:
         failure_code=row.failure_code, failure_reason=row.failure_reason, page_count=row.page_count,
         has_searchable_pdf=row.has_searchable_pdf, attempts=row.attempts,
         uploaded_agency_code=row.uploaded_agency_code, is_result=row.is_result,
+        lease_owner=row.lease_owner, heartbeat_at=row.heartbeat_at, pages_done=row.pages_done or 0,
     )
 
 
@@ -92,9 +95,30 @@ class SqlDocumentRepository:
     def set_pages(self, document_id: str, pages: list[PageText]) -> None:
         self.session.execute(delete(PAGES).where(PAGES.c.document_id == document_id))
         if pages:
-            self.session.execute(insert(PAGES), [
-                {"document_id": document_id, "page_number": p.page_number, "text": p.text,
-                 "source": p.source.value, "confidence": p.confidence} for p in pages])
+            self._insert_pages(document_id, pages)
+
+    def put_pages(self, document_id: str, pages: list[PageText]) -> None:
+        numbers = [p.page_number for p in pages]
+        if numbers:
+            self.session.execute(delete(PAGES).where(PAGES.c.document_id == document_id,
+                                                     PAGES.c.page_number.in_(numbers)))
+            self._insert_pages(document_id, pages)
+
+    def _insert_pages(self, document_id: str, pages: list[PageText]) -> None:
+        self.session.execute(insert(PAGES), [
+            {"document_id": document_id, "page_number": p.page_number, "text": p.text,
+             "source": p.source.value, "confidence": p.confidence} for p in pages])
+
+    def heartbeat(self, document_id: str, lease_owner: str, at: datetime) -> bool:
+        result = self.session.execute(DOCUMENTS.update().where(
+            DOCUMENTS.c.id == document_id, DOCUMENTS.c.lease_owner == lease_owner).values(heartbeat_at=at))
+        return bool(getattr(result, "rowcount", 0))
+
+    def in_progress_since(self, before: datetime, *, limit: int = 100) -> list[str]:
+        last_sign = func.coalesce(DOCUMENTS.c.heartbeat_at, DOCUMENTS.c.status_changed_at)
+        return list(self.session.scalars(select(DOCUMENTS.c.id).where(
+            DOCUMENTS.c.status.in_(sorted(s.value for s in IN_PROGRESS)),
+            or_(last_sign.is_(None), last_sign < before)).order_by(DOCUMENTS.c.uploaded_at).limit(limit)))
 
     def pages(self, document_id: str) -> list[PageText]:
         rows = self.session.execute(select(PAGES).where(PAGES.c.document_id == document_id)

@@ -230,6 +230,9 @@ class DocumentRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     uploaded_agency_code: Mapped[str | None] = mapped_column(String(40))
     is_result: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    heartbeat_at: Mapped[datetime | None]
+    pages_done: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (UniqueConstraint("dossier_id", "sha256"),)
 

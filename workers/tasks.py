@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from infra.jobs import (
@@ -14,7 +15,9 @@ from infra.jobs import (
     fixity_job,
     index_dossier_job,
     process_document_job,
+    requeue_stuck_job,
 )
+from infra.task_queue import OCR_QUEUE
 from infra.wiring import Backends, build_backends
 from records.blobs import BackendUnavailable
 from records.services.alerts import scan_deadlines
@@ -43,10 +46,24 @@ def register(app: Celery) -> None:
         log.info("deadline scan raised %d alerts", raised)
         return {"raised": raised}
 
-    @app.task(name="hoso.process_document", **RETRY)
-    def process_document_task(document_id: str) -> dict[str, str]:
-        """Text layer, OCR, PDF/A and thumbnails for one document; then its dossier goes to indexing."""
-        return {"status": process_document_job(backends_of(app), document_id).value}
+    @app.task(name="hoso.process_document", bind=True, **RETRY)
+    def process_document_task(self: Task[Any, Any], document_id: str) -> dict[str, str]:
+        """Text layer, OCR, PDF/A and thumbnails for one document (a chunk of a large one, whose rest goes back to
+        the end of the queue); then its dossier goes to indexing. The task id is the run's lease on the document:
+        a duplicate ends at once, a redelivery of the same task resumes."""
+        def requeue(run_id: str) -> None:
+            self.apply_async(args=[document_id], task_id=run_id, queue=OCR_QUEUE)
+
+        status = process_document_job(backends_of(app), document_id, run_id=self.request.id, requeue=requeue)
+        return {"status": status.value}
+
+    @app.task(name="hoso.requeue_stuck_documents", **RETRY)
+    def requeue_stuck_task() -> dict[str, int]:
+        """Re-queues documents whose worker vanished mid-way (no heartbeat past the lease). Safe to repeat."""
+        requeued = requeue_stuck_job(backends_of(app))
+        if requeued:
+            log.warning("re-queued %d stuck documents: %s", len(requeued), ", ".join(requeued))
+        return {"requeued": len(requeued)}
 
     @app.task(name="hoso.index_dossier", **RETRY)
     def index_dossier_task(dossier_code: str) -> dict[str, int]:

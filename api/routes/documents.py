@@ -131,9 +131,10 @@ def read_text(document_id: str, uow: UowDep, clock: ClockDep, user: CurrentUser)
 
 
 @router.post("/documents/{document_id}/retry", response_model=DocumentPublic, status_code=202,
-             summary="Xử lý lại tài liệu bị lỗi")
+             summary="Xử lý lại tài liệu bị lỗi hoặc bị kẹt")
 def retry(document_id: str, backends: BackendsDep, uow: UowDep, clock: ClockDep, user: CurrentUser) -> DocumentPublic:
-    document = retry_document(uow=uow, clock=clock, actor=user, document_id=document_id)
+    document = retry_document(uow=uow, clock=clock, actor=user, document_id=document_id,
+                              lease=timedelta(seconds=backends.settings.document_lease_seconds))
     backends.tasks.process_document(document.id)
     return DocumentPublic.of(document)
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from records.access import Action, Decision, Principal
 from records.access_log import AccessKind
 from records.blobs import BlobStore, original_key
 from records.clock import Clock
-from records.documents import Document, DocumentMetadata, DocumentStatus, PageText
+from records.documents import IN_PROGRESS, Document, DocumentMetadata, DocumentStatus, PageText
 from records.errors import Conflict, NotFound
 from records.ports import UnitOfWork
 from records.procedures import DocumentType
@@ -173,18 +173,51 @@ def document_pages(*, uow: UnitOfWork, clock: Clock, actor: Principal,
     return document, pages
 
 
-def retry_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_id: str) -> Document:
-    """Puts a failed document back in the queue (the caller then enqueues its processing)."""
+DEFAULT_LEASE = timedelta(minutes=5)
+
+
+def retry_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_id: str,
+                   lease: timedelta = DEFAULT_LEASE) -> Document:
+    """Puts a failed or a stuck document (its worker vanished: no sign of life for longer than `lease`) back in
+    the queue, to be processed from the start (the caller then enqueues its processing). A document a worker is
+    processing now is refused (document_busy)."""
     with uow:
         uow.begin_write()
         document, _ = permitted_document(uow, actor, document_id, Action.ATTACH, now=clock.now())
         ensure_not_held(uow, [document.dossier_code])
+        if document.status in IN_PROGRESS and not document.is_stuck(clock.now(), lease):
+            raise Conflict("Tài liệu đang được xử lý; hãy chờ hoặc thử lại sau vài phút.",
+                           "The document is being processed; wait, or retry in a few minutes.",
+                           code="document_busy", detail={"status": document.status.value})
+        document.take_lease(None, clock.now())
         document.move(DocumentStatus.QUEUED, clock.now())
         uow.documents.save(document)
         audited(uow, actor, AccessKind.DOCUMENT_RETRIED, clock.now(), dossier_code=document.dossier_code,
                 document_id=document.id)
         uow.commit()
     return document
+
+
+def requeue_stuck_documents(*, uow: UnitOfWork, clock: Clock, tasks: TaskQueue, lease: timedelta,
+                            limit: int = 100) -> list[str]:
+    """Sends documents whose worker vanished (in progress, no sign of life for longer than `lease`) back to the
+    queue; they resume from the pages already done. Each one's lease is freed and its clock restarted, so the
+    next sweep leaves it alone while the new task waits in the queue. Safe to run in several places at once:
+    a duplicate task finds the lease taken and ends."""
+    now = clock.now()
+    with uow:
+        uow.begin_write()
+        stuck = []
+        for document_id in uow.documents.in_progress_since(now - lease, limit=limit):
+            document = uow.documents.get(document_id, for_update=True)
+            if document is not None and document.is_stuck(now, lease):
+                document.take_lease(None, now)
+                uow.documents.save(document)
+                stuck.append(document_id)
+        uow.commit()
+    for document_id in stuck:
+        tasks.process_document(document_id)
+    return stuck
 
 
 def mark_indexed(*, uow: UnitOfWork, clock: Clock, dossier_code: str,
