@@ -162,7 +162,8 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from workers.app import create_celery
 
     app = create_celery(settings)
-    argv = ["worker", "--loglevel", settings.log_level, "--concurrency", str(args.concurrency),
+    concurrency = args.concurrency or settings.worker_concurrency
+    argv = ["worker", "--loglevel", settings.log_level, "--concurrency", str(concurrency),
             "--queues", args.queues, "--without-gossip", "--without-mingle",
             "--hostname", f"hoso-{os.getpid()}@%h"]
     if args.beat:
@@ -206,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--queues", default="default,ocr,index,webhooks",
                         help="comma-separated: default (schedules), ocr (extraction and OCR), index (search), "
                              "webhooks (outbound deliveries)")
-    worker.add_argument("--concurrency", type=int, default=2)
+    worker.add_argument("--concurrency", type=int, help="processes (default: HOSO_WORKER_CONCURRENCY, 2)")
     worker.set_defaults(func=cmd_worker)
     reindex = sub.add_parser("reindex", help="rebuild the search index from the database and stored texts")
     reindex.set_defaults(func=cmd_reindex)

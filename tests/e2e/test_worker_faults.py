@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -99,17 +100,8 @@ class Stack:
                     f"{self.log.read_text(errors='replace')[-4000:] if self.log.exists() else ''}")
 
 
-@pytest.fixture(params=["embedded", pytest.param("redis", marks=pytest.mark.postgres)])
-def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
-    broker = ""
-    if request.param == "redis":
-        try:
-            redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
-        except redis.RedisError as exc:
-            if os.environ.get("CI"):
-                raise
-            pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
-        broker = REDIS_URL
+@contextmanager
+def _running(tmp_path: Path, broker: str) -> Iterator[Stack]:
     with fresh_database("postgres" if broker else "sqlite", tmp_path) as url:
         settings = Settings(database_url=url, data_dir=tmp_path, secret_key=SECRET, celery_broker_url=broker,
                             **FAST)  # type: ignore[arg-type]
@@ -123,6 +115,29 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
                 stop_group(worker)
             running.client.close()
             backends.close()
+
+
+@pytest.fixture(params=["embedded", pytest.param("redis", marks=pytest.mark.postgres)])
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
+    """Both deployments: SQLite + the file queue (embedded), PostgreSQL + Redis."""
+    broker = ""
+    if request.param == "redis":
+        try:
+            redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
+        except redis.RedisError as exc:
+            if os.environ.get("CI"):
+                raise
+            pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
+        broker = REDIS_URL
+    with _running(tmp_path, broker) as running:
+        yield running
+
+
+@pytest.fixture
+def embedded(tmp_path: Path) -> Iterator[Stack]:
+    """The embedded install only: the tighter case for scheduling (one worker process, the file queue)."""
+    with _running(tmp_path, "") as running:
+        yield running
 
 
 @pytest.mark.slow
@@ -163,11 +178,10 @@ def test_a_worker_killed_mid_ocr_still_ends_with_the_document_indexed_once(stack
 
 
 @pytest.mark.slow
-def test_a_one_page_scan_is_not_held_back_by_a_large_document(stack: Stack) -> None:
+def test_a_one_page_scan_is_not_held_back_by_a_large_document(embedded: Stack) -> None:
     """GIVEN a worker reading a 200-page scan WHEN a one-page scan is uploaded behind it THEN the one-page scan
     is indexed while the large one is still being read (it goes on, chunk by chunk, from where it was)."""
-    if stack.settings.celery_broker_url:
-        pytest.skip("the embedded queue is the tighter case (one worker process); Redis runs the kill test")
+    stack = embedded
     stack.settings.ocr_chunk_pages = 20
     stack.settings.ocr_chunk_seconds = 2.0
     dossier = stack.new_dossier()
@@ -181,11 +195,10 @@ def test_a_one_page_scan_is_not_held_back_by_a_large_document(stack: Stack) -> N
     assert behind.status is DocumentStatus.OCR and 0 < behind.pages_done < 200
 
 
-def test_retry_takes_a_stuck_document_and_refuses_one_being_processed(stack: Stack) -> None:
+def test_retry_takes_a_stuck_document_and_refuses_one_being_processed(embedded: Stack) -> None:
     """GIVEN a document left in OCR by a vanished worker THEN retry queues it again (202); GIVEN one whose worker
     beat a moment ago THEN retry answers 409 document_busy."""
-    if stack.settings.celery_broker_url:
-        pytest.skip("no worker involved: one deployment is enough")
+    stack = embedded
     dossier = stack.new_dossier()
     document_id = stack.upload(dossier, "mot-trang.pdf", corpus_scans_pdf(["dev-0006"]))
     now = stack.backends.clock.now()
