@@ -38,6 +38,7 @@ from infra.settings import Settings
 from infra.wiring import Backends, build_backends
 from records.documents import DocumentStatus
 from records.services.catalogue import load_principal
+from storage.migrate import upgrade
 
 LAND_FIRST_CERTIFICATE = "1.012756"  # a demo procedure that takes attachments
 SECRET = "bench-workers-secret-key-0123456789abcdef"
@@ -49,6 +50,7 @@ class Instance:
 
     def __init__(self, data_dir: Path) -> None:
         self.settings = Settings(data_dir=data_dir, secret_key=SECRET)
+        upgrade(self.settings.effective_database_url)
         self.backends: Backends = build_backends(self.settings)
         load_demo(self.backends, password="bench-workers-password", with_dossiers=False)
         desk = load_principal(uow=self.backends.uow(), username="tiepnhan.tranbien")

@@ -11,10 +11,12 @@ from api.deps import BackendsDep, ClockDep, CurrentUser, UowDep
 from api.downloads import download_response
 from api.errors import ERROR_RESPONSES
 from api.schemas.documents import DocumentPublic, DocumentsPublic, DocumentStatusPublic, DocumentText, PagePublic
+from infra.wiring import Backends
 from ingest.staging import stage_upload
 from records.access_log import AccessKind
 from records.blobs import SEARCHABLE_PDF, derived_key, original_key, thumbnail_key
-from records.documents import DocumentMetadata
+from records.clock import Clock
+from records.documents import Document, DocumentMetadata
 from records.errors import Conflict, NotFound
 from records.procedures import DocumentType
 from records.services.documents import (
@@ -70,9 +72,15 @@ def upload_document(
 
 
 @router.get("/dossiers/{code}/documents", response_model=DocumentsPublic, summary="Tài liệu của hồ sơ")
-def read_documents(code: str, uow: UowDep, clock: ClockDep, user: CurrentUser) -> DocumentsPublic:
+def read_documents(code: str, backends: BackendsDep, uow: UowDep, clock: ClockDep,
+                   user: CurrentUser) -> DocumentsPublic:
     documents = list_documents(uow=uow, clock=clock, actor=user, dossier_code=code)
-    return DocumentsPublic(data=[DocumentPublic.of(d) for d in documents], count=len(documents))
+    return DocumentsPublic(data=[_public(backends, clock, d) for d in documents], count=len(documents))
+
+
+def _public(backends: Backends, clock: Clock, document: Document) -> DocumentPublic:
+    lease = timedelta(seconds=backends.settings.document_lease_seconds)
+    return DocumentPublic.of(document, stuck=document.is_stuck(clock.now(), lease))
 
 
 @router.get("/documents/{document_id}/status", response_model=DocumentStatusPublic,
@@ -84,8 +92,9 @@ def read_status(document_id: str, uow: UowDep, clock: ClockDep, user: CurrentUse
 
 
 @router.get("/documents/{document_id}", response_model=DocumentPublic, summary="Thông tin và trạng thái tài liệu")
-def read_document(document_id: str, uow: UowDep, clock: ClockDep, user: CurrentUser) -> DocumentPublic:
-    return DocumentPublic.of(get_document(uow=uow, clock=clock, actor=user, document_id=document_id))
+def read_document(document_id: str, backends: BackendsDep, uow: UowDep, clock: ClockDep,
+                  user: CurrentUser) -> DocumentPublic:
+    return _public(backends, clock, get_document(uow=uow, clock=clock, actor=user, document_id=document_id))
 
 
 def _download(backends: BackendsDep, key: str, filename: str, media_type: str) -> Response:

@@ -41,10 +41,13 @@ class DocumentPublic(BaseModel):
     issued_date: date | None
     signer: str | None
     subject: str | None
+    # Progress of a document read in chunks, and whether its worker vanished (then `links.retry` is offered).
+    pages_done: int = 0
+    stuck: bool = False
     links: DocumentLinks
 
     @classmethod
-    def of(cls, document: Document) -> DocumentPublic:
+    def of(cls, document: Document, *, stuck: bool = False) -> DocumentPublic:
         base = f"/api/v1/documents/{document.id}"
         meta = document.metadata
         return cls(
@@ -55,12 +58,12 @@ class DocumentPublic(BaseModel):
             uploaded_by=document.uploaded_by, uploaded_agency_code=document.uploaded_agency_code,
             uploaded_at=document.uploaded_at, is_result=document.is_result,
             number_notation=meta.number_notation, issuing_organ=meta.issuing_organ, issued_date=meta.issued_date,
-            signer=meta.signer, subject=meta.subject,
+            signer=meta.signer, subject=meta.subject, pages_done=document.pages_done, stuck=stuck,
             links=DocumentLinks(
                 self=base, original=f"{base}/original",
                 searchable_pdf=f"{base}/searchable.pdf" if document.has_searchable_pdf else None,
                 text=f"{base}/text",
-                retry=f"{base}/retry" if document.status is DocumentStatus.FAILED else None,
+                retry=f"{base}/retry" if document.status is DocumentStatus.FAILED or stuck else None,
                 readers=f"{base}/access-log"),
         )
 

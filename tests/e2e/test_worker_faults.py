@@ -213,10 +213,16 @@ def test_retry_takes_a_stuck_document_and_refuses_one_being_processed(embedded: 
             uow.documents.save(document)
             uow.commit()
 
+    def shown() -> tuple[bool, str | None]:
+        document = stack.client.get(f"/api/v1/documents/{document_id}", headers=stack.headers).json()
+        return document["stuck"], document["links"]["retry"]
+
     left_in_ocr(timedelta(seconds=1))
+    assert shown() == (False, None)
     busy = stack.client.post(f"/api/v1/documents/{document_id}/retry", headers=stack.headers)
     assert busy.status_code == 409 and busy.json()["code"] == "document_busy"
     left_in_ocr(timedelta(minutes=10))
+    assert shown() == (True, f"/api/v1/documents/{document_id}/retry")  # the page offers "Xử lý lại"
     retried = stack.client.post(f"/api/v1/documents/{document_id}/retry", headers=stack.headers)
     assert retried.status_code == 202 and retried.json()["status"] == "queued"
 

@@ -1,6 +1,6 @@
 // A dossier's documents, shown in the detail view: the list with each document's processing status, the
 // upload form (views/upload.js), status polling until indexed or failed, downloads with the bearer token,
-// the page texts, page thumbnails, "retry" for failed documents and "who read it" (its access log). A linked
+// the page texts, page thumbnails, "retry" for failed and stuck documents and "who read it" (its access log). A linked
 // dossier also lists its group's shared papers, marked as such.
 //
 // Everything that outlives a render (poll timers, thumbnail object URLs) belongs to the panel's scope and
@@ -217,7 +217,7 @@ export function documentsPanel(env, { documentId = null, page = null } = {}) {
       thumbToggle.addEventListener("click", () => toggleThumbs(doc, thumbToggle, thumbArea));
       actions.appendChild(thumbToggle);
     }
-    if (doc.status === "failed" && doc.links && doc.links.retry) {
+    if ((doc.status === "failed" || doc.stuck) && doc.links && doc.links.retry) {
       const retry = h("button", { type: "button", class: "button primary small-button" }, t("docs.retry"));
       retry.addEventListener("click", () => retryDocument(doc, retry, message));
       actions.appendChild(retry);
