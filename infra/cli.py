@@ -104,16 +104,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if not args.no_migrate:
         _migrate(settings)
     host, port = args.host or settings.host, args.port or settings.port
-    worker = None
-    if not args.no_worker and not settings.celery_broker_url:
-        # Embedded install: the worker runs beside the API as a child process, queueing through files.
-        worker = _start_embedded_worker()
-        print(f"Tiến trình xử lý nền / background worker: pid {worker.pid}", flush=True)
-    print(f"hoso đang chạy tại / serving at http://{host}:{port}/  (API: http://{host}:{port}/docs)", flush=True)
     # uvicorn stops on SIGTERM and then re-raises it: with the default handler the process would die before the
     # worker is stopped. Turned into SystemExit, the `finally` below runs.
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    worker = None
     try:
+        if not args.no_worker and not settings.celery_broker_url:
+            # Embedded install: the worker runs beside the API as a child process, queueing through files.
+            worker = _start_embedded_worker()
+            print(f"Tiến trình xử lý nền / background worker: pid {worker.pid}", flush=True)
+        print(f"hoso đang chạy tại / serving at http://{host}:{port}/  (API: http://{host}:{port}/docs)", flush=True)
         uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(), workers=1)
     except KeyboardInterrupt:
         pass
