@@ -93,6 +93,7 @@ class _Chunk:
     texts: dict[int, PageText]
     derived: dict[str, tuple[str, int]]  # thumbnails written (key -> sha256, size), registered for fixity
     pdf: Path | None  # this chunk's searchable PDF, when its pages are all scans
+    parts: list[str] = field(default_factory=list)  # earlier runs' pieces of the searchable PDF
 
     @property
     def finished(self) -> bool:
@@ -125,7 +126,7 @@ def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: 
             with _fetched(blobs, document, settings.workdir) as path:
                 chunk = _run_chunk(uow, blobs, clock, document, path, run_id, settings, recognizer)
                 if chunk.finished:
-                    chunk.derived.update(_store_final(uow, blobs, document, chunk))
+                    chunk.derived.update(_store_final(uow, blobs, document, chunk, path.parent))
                 status = _save_chunk(uow, clock, document, chunk, run_id, next_run)
         except LeaseLost:
             log.warning("document %s was taken over by another run; run %s stops", document_id, run_id)
@@ -138,7 +139,8 @@ def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: 
             log.exception("document %s failed", document_id)
             return _fail(uow, clock, document_id, "processing_failed", f"{type(error).__name__}: {error}"[:500])
         if chunk.finished:
-            _forget_parts(blobs, document, chunk.page_count)
+            for key in chunk.parts:  # the searchable PDF's pieces, merged into it
+                blobs.delete(key)
             tasks.index_dossier(document.dossier_code)
             return status
         log.info("document %s: pages %d-%d of %d done; the rest goes back to the queue", document_id, chunk.first,
@@ -297,54 +299,41 @@ def _part_key(document: Document, first_page: int) -> str:
     return derived_key(document.sha256, f"searchable-part-{first_page:05d}.pdf")
 
 
-def _parts(blobs: BlobStore, document: Document, page_count: int) -> Iterator[tuple[int, str]]:
-    """The searchable-PDF parts written by the runs of a chunked scan, in page order: (first page, key)."""
-    first = 1
-    while first <= page_count and blobs.exists(key := _part_key(document, first)):
-        with blobs.open(key) as stream, pikepdf.open(BytesIO(stream.read())) as part:
-            pages = len(part.pages)
-        yield first, key
-        first += max(pages, 1)
-
-
 def _merged_parts(blobs: BlobStore, document: Document, chunk: _Chunk, workdir: Path) -> Path | None:
-    """The whole searchable PDF from its parts and this last chunk's, or None when a run found text pages."""
-    parts = [key for first, key in _parts(blobs, document, chunk.page_count) if first < chunk.first]
-    if chunk.pdf is None or not parts:
+    """The whole searchable PDF: the parts earlier runs wrote (copied to local files, opened lazily: memory stays
+    flat) followed by this last chunk's. None when a run found text-layer pages (no part from it: not a scan).
+    The parts' keys are kept in `chunk.parts`, to be deleted once the document is saved."""
+    files, first = [], 1
+    while first < chunk.first and blobs.exists(key := _part_key(document, first)):
+        file = workdir / f"part-{first:05d}.pdf"
+        with blobs.open(key) as stream, file.open("wb") as local:
+            shutil.copyfileobj(stream, local, 1024 * 1024)
+        with pikepdf.open(file) as part:
+            first += max(len(part.pages), 1)
+        chunk.parts.append(key)
+        files.append(file)
+    if chunk.pdf is None or first != chunk.first:
         return None
-    sources = []
-    for key in parts:
-        with blobs.open(key) as stream:
-            sources.append(pikepdf.open(BytesIO(stream.read())))
+    sources = [pikepdf.open(file) for file in [*files, chunk.pdf]]
     try:
         merged = sources[0]
         for source in sources[1:]:
             merged.pages.extend(source.pages)
-        with pikepdf.open(chunk.pdf) as last:
-            merged.pages.extend(last.pages)
-            if len(merged.pages) != chunk.page_count:
-                return None
-            target = workdir / "searchable-merged.pdf"
-            merged.save(target)
+        target = workdir / "searchable-merged.pdf"
+        merged.save(target)
     finally:
         for source in sources:
             source.close()
     return target
 
 
-def _forget_parts(blobs: BlobStore, document: Document, page_count: int) -> None:
-    for _, key in list(_parts(blobs, document, page_count)):
-        blobs.delete(key)
-
-
-def _store_final(uow: UnitOfWork, blobs: BlobStore, document: Document,
-                 chunk: _Chunk) -> dict[str, tuple[str, int]]:
+def _store_final(uow: UnitOfWork, blobs: BlobStore, document: Document, chunk: _Chunk,
+                 workdir: Path) -> dict[str, tuple[str, int]]:
     """The whole document's derivatives once its last chunk is read: the searchable PDF and the texts."""
     with uow:
         stored = {p.page_number: p for p in uow.documents.pages(document.id) if p.page_number < chunk.first}
     pages = [*(stored[n] for n in sorted(stored)), *(chunk.texts[n] for n in sorted(chunk.texts))]
-    pdf = chunk.pdf if chunk.first == 1 else _merged_parts(blobs, document, chunk, chunk.pdf.parent
-                                                            if chunk.pdf is not None else Path("."))
+    pdf = chunk.pdf if chunk.first == 1 else _merged_parts(blobs, document, chunk, workdir)
     written = []
     if pdf is not None:
         with pdf.open("rb") as stream:
