@@ -78,8 +78,8 @@ class Settings(BaseSettings):
     # stuck: the sweeper (every stuck_sweep_seconds) re-queues it, and retry accepts it.
     document_lease_seconds: float = Field(default=300.0, ge=2, le=86_400)
     stuck_sweep_seconds: float = Field(default=60.0, ge=1, le=3600)
-    # One task's hard time limit (the soft one, 90% of it, lets it stop cleanly); the Redis visibility timeout is
-    # twice this, so a task still running is never handed to a second worker.
+    # A document-processing task's hard time limit (the soft one, 90% of it, lets it fail cleanly); the Redis
+    # visibility timeout is twice the longest task, so a task still running is never handed to a second worker.
     task_time_limit_seconds: float = Field(default=900.0, ge=10, le=86_400)
     worker_concurrency: int = Field(default=2, ge=1, le=64)  # processes per worker (`hoso worker --concurrency`)
 

@@ -18,8 +18,9 @@ def broker_for(settings: Settings) -> tuple[str, dict[str, Any]]:
     """The broker URL and transport options: Redis when configured, else a folder of message files."""
     if settings.celery_broker_url:
         # A task not acknowledged (acks_late) within this time is handed to another worker: it must outlast the
-        # longest task, which the hard time limit bounds.
-        return settings.celery_broker_url, {"visibility_timeout": int(2 * settings.task_time_limit_seconds)}
+        # longest task — a document chunk (bounded by the hard time limit) or a scheduled fixity run.
+        longest = max(settings.task_time_limit_seconds, settings.fixity_budget_seconds)
+        return settings.celery_broker_url, {"visibility_timeout": int(2 * longest)}
     folder = (settings.data_dir / "queue").resolve()
     processed, control = folder / "processed", folder / "control"
     for path in (processed, control):

@@ -28,9 +28,6 @@ def create_celery(settings: Settings) -> Celery:
         task_ignore_result=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
-        # Bounded tasks (prefork pool; the embedded solo worker relies on chunking and the stuck sweeper instead).
-        task_time_limit=settings.task_time_limit_seconds,
-        task_soft_time_limit=0.9 * settings.task_time_limit_seconds,
         worker_cancel_long_running_tasks_on_connection_loss=True,
         worker_prefetch_multiplier=1,
         task_default_queue=DEFAULT_QUEUE,

@@ -46,7 +46,11 @@ def register(app: Celery) -> None:
         log.info("deadline scan raised %d alerts", raised)
         return {"raised": raised}
 
-    @app.task(name="hoso.process_document", bind=True, **RETRY)
+    # Bounded (by the prefork pool; the embedded solo worker relies on chunking and the stuck sweeper instead): one
+    # chunk plus its slowest page must fit, the soft limit lets the document fail with a reason first.
+    limit = app.conf.hoso_settings.task_time_limit_seconds
+
+    @app.task(name="hoso.process_document", bind=True, time_limit=limit, soft_time_limit=0.9 * limit, **RETRY)
     def process_document_task(self: Task[Any, Any], document_id: str) -> dict[str, str]:
         """Text layer, OCR, PDF/A and thumbnails for one document (a chunk of a large one, whose rest goes back to
         the end of the queue); then its dossier goes to indexing. The task id is the run's lease on the document:
