@@ -165,6 +165,8 @@ def _claim(uow: UnitOfWork, clock: Clock, document_id: str, run_id: str,
             log.info("document %s is %s (lease %s); task %s ends", document_id, document.status.value,
                      document.lease_owner, run_id)
             return document, False
+        if document.status in IN_PROGRESS and document.page_count is not None:
+            return document, True  # all read, waiting for its index entry: nothing to take over
         if document.status not in IN_PROGRESS:  # new work: queued, or re-extraction of an indexed document
             document.move(DocumentStatus.EXTRACTING, now)
             document.pages_done, document.page_count = 0, None
