@@ -109,7 +109,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Tiến trình xử lý nền / background worker: pid {worker.pid}", flush=True)
     print(f"hoso đang chạy tại / serving at http://{host}:{port}/  (API: http://{host}:{port}/docs)", flush=True)
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(), workers=1)
+        # The app itself believes X-Forwarded-For only from settings.trusted_proxies; uvicorn (its access log) the same.
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(), workers=1,
+                    proxy_headers=bool(settings.trusted_proxies),
+                    forwarded_allow_ips=settings.trusted_proxies or None)
     finally:
         if worker is not None:
             worker.terminate()
