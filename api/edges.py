@@ -11,7 +11,8 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "form-action 'self'; frame-ancestors 'none'")
 # FastAPI's /docs and /redoc pages load Swagger UI / ReDoc from a CDN and start them with an inline script.
 DOCS_CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-                                "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+                                "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net "
+                                "https://fonts.googleapis.com; "
                                 "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
                                 "font-src 'self' https://fonts.gstatic.com; worker-src 'self' blob:; "
                                 "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.bounds import BoundedDate
 from records.access import Role
 from records.agencies import Agency, AgencyLevel, AgencyStatus
 from records.ports import UserAccount
@@ -19,7 +18,7 @@ class AgencyPublic(BaseModel):
     parent_code: str | None = None
     status: AgencyStatus = AgencyStatus.ACTIVE
     successor_code: str | None = None
-    ended_on: date | None = None
+    ended_on: BoundedDate | None = None
     short_name: str | None = None
     external_system: str | None = None
 
@@ -57,7 +56,7 @@ class RequiredPaperSchema(BaseModel):
     name: str = Field(min_length=1)
     document_type: DocumentType = DocumentType.OTHER
     original: bool = False
-    quantity: int = Field(default=1, ge=1)
+    quantity: int = Field(default=1, ge=1, le=1000)
     mandatory: bool = True
 
 
@@ -72,10 +71,10 @@ class ProcedureSchema(BaseModel):
     processing_days: float = Field(ge=0)
     route: list[RouteStepSchema] = []
     required_papers: list[RequiredPaperSchema] = []
-    retention_years: int | None = Field(default=None, description="null: kept permanently")
+    retention_years: int | None = Field(default=None, ge=1, le=200, description="null: kept permanently")
     published: bool = True
     receiving_agencies: list[str] = []
-    fee_vnd: int | None = Field(default=None, ge=0)
+    fee_vnd: int | None = Field(default=None, ge=0, le=10**12)
     linked_procedures: list[str] = []
 
 
