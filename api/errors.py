@@ -78,7 +78,8 @@ _HTTP_CODES = {
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorPublic} for status in (401, 403, 404, 409, 412, 413, 422)
-} | {503: {"model": ErrorPublic, "description": "a backend (storage, search) does not answer: try again later"}}
+}
+ERROR_RESPONSES[503] = {"model": ErrorPublic, "description": "a backend (storage, search) does not answer: try again"}
 # Routes that take If-Match: a malformed one is refused.
 IF_MATCH_RESPONSES: dict[int | str, dict[str, Any]] = {428: {"model": ErrorPublic}}
 # The public endpoints: no sign-in, refusals by the link or the lookup rules, throttling.

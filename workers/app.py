@@ -43,6 +43,7 @@ def create_celery(settings: Settings) -> Celery:
             "fixity": {"task": "hoso.fixity", "schedule": crontab(minute=30)},
             "audit-checkpoint": {"task": "hoso.audit_checkpoint", "schedule": crontab(minute="*/10")},
             "audit-verify": {"task": "hoso.audit_verify", "schedule": crontab(hour=2, minute=15)},
+            "sweep-orphans": {"task": "hoso.sweep_orphans", "schedule": crontab(minute=45)},
         },
         beat_schedule_filename=str(Path(settings.data_dir).resolve() / "celerybeat-schedule"),
         worker_hijack_root_logger=False,
