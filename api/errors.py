@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.edges import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
 from records.disposition import ReauthenticationFailed
 from records.errors import (
     AuthenticationFailed,
@@ -152,8 +153,10 @@ def _out_of_range_handler(request: Request, exc: Exception) -> JSONResponse:
 
 def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
+    # Answered by Starlette's outermost error middleware, past api.edges.SecurityHeaders: the headers go on here.
     return error_response(request, 500, "internal_error", "Lỗi hệ thống; sự cố đã được ghi lại.",
-                          "Internal error; it has been logged.")
+                          "Internal error; it has been logged.",
+                          headers={**SECURITY_HEADERS, "content-security-policy": CONTENT_SECURITY_POLICY})
 
 
 def install_error_handlers(app: FastAPI) -> None:

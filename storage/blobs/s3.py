@@ -257,10 +257,14 @@ class S3BlobStore:
         rule would expire them too, a day later)."""
         removed = 0
         with _backend_errors():
-            for item in self._client.list_objects(self.bucket, prefix=self.TEMP_PREFIX, recursive=True):
-                if item.object_name and item.last_modified is not None and item.last_modified < older_than:
-                    self._remove_temporary(item.object_name)
-                    removed += 1
+            try:
+                for item in self._client.list_objects(self.bucket, prefix=self.TEMP_PREFIX, recursive=True):
+                    if item.object_name and item.last_modified is not None and item.last_modified < older_than:
+                        self._remove_temporary(item.object_name)
+                        removed += 1
+            except S3Error as exc:
+                if exc.code not in _MISSING_CODES:  # no bucket yet: nothing to sweep
+                    raise
         return removed
 
     def _stat(self, key: str) -> BlobInfo | None:

@@ -96,3 +96,17 @@ def test_the_ui_pages_hold_no_inline_script_or_style() -> None:
     for script in [*STATIC_DIR.glob("*.js"), *STATIC_DIR.glob("views/*.js")]:
         code = script.read_text(encoding="utf-8")
         assert "innerHTML" not in code and "eval(" not in code and "new Function" not in code, script.name
+
+
+def test_even_an_internal_error_carries_them(backends: Backends) -> None:
+    app = create_app(backends=backends)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500 and response.json()["code"] == "internal_error"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
