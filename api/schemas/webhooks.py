@@ -27,7 +27,7 @@ class WebhookCreate(BaseModel):
     name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH, description="the receiving system, for people")
     agency_code: str = Field(min_length=1, max_length=40,
                              description="events of the dossiers this agency may read are sent")
-    url: str = Field(min_length=1, max_length=2000, description="http(s), at most 2000 characters, no user:password; "
+    url: str = Field(min_length=1, description="http(s), at most 2000 characters, no user:password; "
                                                "https in production (except localhost)")
     event_types: list[EventTypeName] | None = Field(default=None, max_length=len(EventType) * 2,
                                                     description=EVENT_TYPES_HELP,
@@ -37,7 +37,7 @@ class WebhookCreate(BaseModel):
 class WebhookUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_LENGTH)
-    url: str | None = Field(default=None, min_length=1, max_length=2000)
+    url: str | None = Field(default=None, min_length=1)
     event_types: list[EventTypeName] | None = Field(default=None, max_length=len(EventType) * 2,
                                                     description=EVENT_TYPES_HELP)
     active: bool | None = Field(default=None, description="false: nothing more is sent; pending deliveries fail")
