@@ -9,7 +9,9 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api.edges import SecurityHeaders
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.reports.receipt_pdf import LOOKUP_PAGE_PATH
@@ -73,6 +75,10 @@ def create_app(settings: Settings | None = None, *, backends: Backends | None = 
     app.state.backends = built
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_json_bytes)
+    app.add_middleware(SecurityHeaders)
+    if settings.trusted_proxies:
+        # X-Forwarded-For only from a trusted proxy: the right-most address in it that is not itself trusted.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(health.router)
     app.include_router(api_router())
     app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")

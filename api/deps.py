@@ -68,8 +68,8 @@ def get_current_user(request: Request, backends: BackendsDep, uow: UowDep,
 
 
 def client_address(request: Request) -> str | None:
-    """Where the request came from, as the server saw it (a proxy in front should pass the real address on
-    with uvicorn's --proxy-headers)."""
+    """Where the request came from: the connecting peer, or behind a trusted proxy (setting `trusted_proxies`) the
+    address it forwarded (see api.app); X-Forwarded-For from anyone else is ignored."""
     return request.client.host if request.client else None
 
 

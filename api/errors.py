@@ -9,8 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.edges import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
 from records.disposition import ReauthenticationFailed
 from records.errors import (
     AuthenticationFailed,
@@ -65,6 +67,7 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
 
 # A few codes have a more precise HTTP status than their error class.
 STATUS_BY_CODE: dict[str, int] = {"unsupported_type": 415, "file_too_large": 413, "backend_unavailable": 503,
+                                 "search_unavailable": 503,
                                  "destruction_not_started": 503, "destruction_failed": 503, "deposit_failed": 503}
 
 _HTTP_CODES = {
@@ -77,6 +80,9 @@ _HTTP_CODES = {
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorPublic} for status in (401, 403, 404, 409, 412, 413, 422)
 }
+ERROR_RESPONSES[503] = {"model": ErrorPublic, "description": "a backend (storage, search) does not answer: try again"}
+# Routes that take If-Match: a malformed one is refused.
+IF_MATCH_RESPONSES: dict[int | str, dict[str, Any]] = {428: {"model": ErrorPublic}}
 # The public endpoints: no sign-in, refusals by the link or the lookup rules, throttling.
 PUBLIC_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorPublic}, 404: {"model": ErrorPublic}, 422: {"model": ErrorPublic},
@@ -137,14 +143,26 @@ def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, exc.status_code, code, vi, en, headers=getattr(exc, "headers", None))
 
 
+def _out_of_range_handler(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot hold (a number past its integer type, text past its column) that no schema
+    constraint caught: the caller's input, not a fault of the service."""
+    log.warning("out-of-range value on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(request, 422, "value_out_of_range", "Giá trị gửi lên vượt quá giới hạn cho phép.",
+                          "A value in the request is out of the allowed range.")
+
+
 def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
+    # Answered by Starlette's outermost error middleware, past api.edges.SecurityHeaders: the headers go on here.
     return error_response(request, 500, "internal_error", "Lỗi hệ thống; sự cố đã được ghi lại.",
-                          "Internal error; it has been logged.")
+                          "Internal error; it has been logged.",
+                          headers={**SECURITY_HEADERS, "content-security-policy": CONTENT_SECURITY_POLICY})
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(DataError, _out_of_range_handler)
+    app.add_exception_handler(OverflowError, _out_of_range_handler)
     app.add_exception_handler(Exception, _unexpected_handler)

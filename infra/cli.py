@@ -108,13 +108,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # worker is stopped. Turned into SystemExit, the `finally` below runs.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     worker = None
+    _sweep_at_start(settings)
     try:
         if not args.no_worker and not settings.celery_broker_url:
             # Embedded install: the worker runs beside the API as a child process, queueing through files.
             worker = _start_embedded_worker()
             print(f"Tiến trình xử lý nền / background worker: pid {worker.pid}", flush=True)
         print(f"hoso đang chạy tại / serving at http://{host}:{port}/  (API: http://{host}:{port}/docs)", flush=True)
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(), workers=1)
+        # The app itself believes X-Forwarded-For only from settings.trusted_proxies; uvicorn (its access log) the same.
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(), workers=1,
+                    proxy_headers=bool(settings.trusted_proxies),
+                    forwarded_allow_ips=settings.trusted_proxies or None)
     except KeyboardInterrupt:
         pass
     finally:
@@ -156,6 +160,15 @@ def _stop_worker(worker: subprocess.Popen[bytes], *, grace_seconds: float) -> No
     with contextlib.suppress(ProcessLookupError):
         os.killpg(worker.pid, signal.SIGKILL)  # leftovers of the group: pool children, Tesseract, the worker
     worker.wait()
+def _sweep_at_start(settings: Settings) -> None:
+    """What a killed process left behind (staged uploads, orphan blobs past the grace period) goes at start-up."""
+    from infra.jobs import sweep_job
+
+    try:
+        with opened_backends(settings) as backends:
+            sweep_job(backends)
+    except Exception:  # a sweep that fails must not keep the service down; the scheduled one tries again
+        logging.getLogger("hoso.sweep").exception("start-up sweep failed")
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -184,11 +197,50 @@ def cmd_scan_deadlines(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(settings: Settings, _args: argparse.Namespace) -> int:
+    from records.search import SearchUnavailable
     from records.services.search import reindex_all
 
     with opened_backends(settings) as backends:
-        count = reindex_all(uow=backends.uow(), index=backends.search)
+        try:
+            count = reindex_all(uow=backends.uow(), index=backends.search)
+        except SearchUnavailable as error:
+            print(REINDEX_ADVICE.get(str(error.detail.get("reason")), REINDEX_ADVICE["damaged"]).format(
+                path=error.detail.get("path") or settings.es_url, error=error.detail.get("error", "")),
+                file=sys.stderr)
+            return 1
     print(f"Đã lập chỉ mục lại / reindexed: {count} hồ sơ")
+    return 0
+
+
+# What `hoso reindex` says when the index refuses: a permission problem is fixed on the files, never by deleting.
+REINDEX_ADVICE = {
+    "permission": "Không ghi được vào chỉ mục tìm kiếm {path}: tiến trình hoso không có quyền ghi (chủ sở hữu hoặc "
+                  "quyền của thư mục). Hãy cấp quyền ghi cho người dùng chạy hoso (chown/chmod) rồi chạy lại "
+                  "`hoso reindex`; chỉ mục không hỏng, KHÔNG xóa nó. / The search index {path} cannot be written: the "
+                  "hoso process lacks permission (owner or mode of the directory). Give the hoso user write access "
+                  "and run `hoso reindex` again; the index is not damaged, do NOT delete it. ({error})",
+    "schema": "Chỉ mục tìm kiếm {path} được tạo với lược đồ khác (phiên bản hoso khác). Hãy xóa thư mục đó rồi chạy "
+              "lại `hoso reindex` để dựng lại từ cơ sở dữ liệu. / The search index {path} was built with another "
+              "schema (another hoso version). Delete that directory and run `hoso reindex` again to rebuild it from "
+              "the database. ({error})",
+    "damaged": "Chỉ mục tìm kiếm {path} bị hỏng hoặc không đọc được. Hãy chuyển thư mục đó sang chỗ khác (hoặc xóa) "
+               "rồi chạy lại `hoso reindex` để dựng lại từ cơ sở dữ liệu. / The search index {path} is damaged or "
+               "unreadable. Move the directory aside (or delete it) and run `hoso reindex` again to rebuild it from "
+               "the database. ({error})",
+    "unreachable": "Máy chủ tìm kiếm {path} không trả lời; hãy kiểm tra rồi chạy lại `hoso reindex`. / The search "
+                   "server {path} does not answer; check it and run `hoso reindex` again. ({error})",
+}
+
+
+def cmd_sweep(settings: Settings, _args: argparse.Namespace) -> int:
+    from infra.jobs import sweep_job
+
+    with opened_backends(settings) as backends:
+        result = sweep_job(backends)
+    print(f"Đã dọn / swept (older than {settings.orphan_grace_minutes} min): "
+          f"{result['staging_files']} tệp tạm tải lên / staged uploads, {result['work_files']} thư mục xử lý / "
+          f"work dirs, {result['blob_temporaries']} bản ghi dở / temporary blobs, {result['blobs_removed']} "
+          f"tệp không còn hồ sơ nào tham chiếu / unreferenced blobs (of {result['blobs_checked']} checked)")
     return 0
 
 
@@ -211,6 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.set_defaults(func=cmd_worker)
     reindex = sub.add_parser("reindex", help="rebuild the search index from the database and stored texts")
     reindex.set_defaults(func=cmd_reindex)
+    sub.add_parser("sweep", help="remove staging/temp files and unreferenced blobs older than the grace period"
+                   ).set_defaults(func=cmd_sweep)
     scan = sub.add_parser("scan-deadlines", help="raise due-soon and overdue alerts now")
     scan.set_defaults(func=cmd_scan_deadlines)
     admin = sub.add_parser("create-admin", help="create the first administrator")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from infra.backends import Backends
@@ -9,6 +10,7 @@ from infra.settings import Settings
 from ingest.pipeline import PipelineSettings, Requeue, process_document
 from ingest.recognize import TesseractRecognizer
 from records.documents import DocumentStatus
+from records.search import SearchUnavailable
 from records.services.documents import mark_indexed, requeue_stuck_documents
 from records.services.holds import lock_held_document_blobs
 from records.services.search import index_dossier
@@ -66,7 +68,13 @@ class InlineTaskQueue:
         process_document_job(self._backends, document_id)
 
     def index_dossier(self, dossier_code: str) -> None:
-        index_dossier_job(self._backends, dossier_code)
+        """A broken index does not fail the write that asked for indexing: the dossier stays unindexed until
+        `hoso reindex` (a worker would retry the task instead)."""
+        try:
+            index_dossier_job(self._backends, dossier_code)
+        except SearchUnavailable as error:
+            logging.getLogger("hoso.search").warning("dossier %s not indexed: search index unavailable (%s)",
+                                                     dossier_code, error.detail.get("reason"))
 
     def deliver_webhooks(self) -> None:
         deliver_webhooks_job(self._backends)
@@ -107,3 +115,20 @@ def audit_job(backends: Backends, *, verify: bool) -> dict[str, int]:
         return {"checked": result.checked, "intact": int(result.intact)}
     checkpoint = checkpoint_audit_chain(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock)
     return {"checkpoint": checkpoint.entry_id if checkpoint else 0}
+
+
+def sweep_job(backends: Backends) -> dict[str, int]:
+    """The orphan sweeper: staged uploads and OCR working files left by a killed process, temporary blob writes,
+    and blobs no row references — all older than `orphan_grace_minutes`. Logs and counts what it removed."""
+    from ingest.staging import sweep_stale_files
+    from records.services.sweep import sweep_unreferenced_blobs
+
+    grace = timedelta(minutes=backends.settings.orphan_grace_minutes)
+    data_dir = backends.settings.data_dir
+    staged = sweep_stale_files(data_dir / "staging", older_than_seconds=grace.total_seconds())
+    work = sweep_stale_files(data_dir / "work", older_than_seconds=grace.total_seconds())
+    blobs = sweep_unreferenced_blobs(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock, grace=grace)
+    result = {"staging_files": staged, "work_files": work, "blob_temporaries": blobs.temporaries,
+              "blobs_checked": blobs.checked, "blobs_removed": len(blobs.removed)}
+    logging.getLogger("hoso.sweep").info("orphan sweep: %s", result)
+    return result

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from records.archival_files import DepositRule
 
@@ -82,6 +83,21 @@ class Settings(BaseSettings):
     # visibility timeout is twice the longest task, so a task still running is never handed to a second worker.
     task_time_limit_seconds: float = Field(default=900.0, ge=10, le=86_400)
     worker_concurrency: int = Field(default=2, ge=1, le=64)  # processes per worker (`hoso worker --concurrency`)
+    # Edges. X-Forwarded-For is believed only from these peers (IPs or CIDRs, e.g. ["10.0.0.5", "10.1.0.0/16"];
+    # env: HOSO_TRUSTED_PROXIES=10.0.0.5,10.1.0.0/16); empty: the connecting address is the client, the header is
+    # ignored.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Orphan sweeper: staging/temp files and unreferenced blobs older than this are removed.
+    orphan_grace_minutes: int = Field(default=24 * 60, ge=1, le=365 * 24 * 60)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _check_trusted_proxies(cls, value: object) -> list[str]:
+        entries = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        cleaned = [str(entry).strip() for entry in entries if str(entry).strip()]
+        for entry in cleaned:
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the bad entry
+        return cleaned
 
     @property
     def deposit_rule(self) -> DepositRule:

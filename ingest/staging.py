@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -50,3 +52,24 @@ def stage_upload(source: BinaryIO, filename: str, *, directory: Path, max_bytes:
         raise
     return StagedUpload(path=path, sha256=digest.hexdigest(), size_bytes=size, media_type=sniffed.media_type,
                         filename=sniffed.display_name)
+
+
+def sweep_stale_files(directory: Path, *, older_than_seconds: float) -> int:
+    """Removes the entries directly under `directory` (staged uploads, OCR working directories) last changed more
+    than `older_than_seconds` ago: what a killed process left. Returns how many. Safe to repeat."""
+    if not directory.is_dir():
+        return 0
+    cutoff = time.time() - older_than_seconds
+    removed = 0
+    for entry in directory.iterdir():
+        try:
+            if entry.lstat().st_mtime >= cutoff:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except FileNotFoundError:
+            continue
+        removed += 1
+    return removed

@@ -96,6 +96,19 @@ class BlobStore(Protocol):
 
 
 @runtime_checkable
+class BlobAges(Protocol):
+    """Stores that can tell a blob's age and clear their own leftovers (for the orphan sweeper)."""
+
+    def modified_at(self, key: str) -> datetime | None:
+        """When the blob was last written (aware); None when there is no such blob."""
+        ...
+
+    def sweep_temporaries(self, older_than: datetime) -> int:
+        """Removes temporary files/objects left by cut-short writes before `older_than`; returns how many."""
+        ...
+
+
+@runtime_checkable
 class ObjectLock(Protocol):
     """Stores that can freeze objects themselves (S3 object lock): a legal hold keeps an object until it is released,
     a retention date until that date. Callers check `isinstance(store, ObjectLock)`; a local directory is not one."""

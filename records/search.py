@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
+from records.blobs import BackendUnavailable
+
 
 @dataclass(frozen=True)
 class IndexedDocument:
@@ -102,3 +104,20 @@ class SearchIndex(Protocol):
         ...
 
     def count(self) -> int: ...
+
+    def check(self) -> None:
+        """Cheap health check for /readyz: raises SearchUnavailable when the index cannot be read, or (a local
+        directory) written. Writes nothing. Safe to repeat."""
+        ...
+
+
+class SearchUnavailable(BackendUnavailable):
+    """The search index cannot be read or written right now. Searches answer 503; writes go on (index tasks retry
+    and `hoso reindex` catches up). `detail["reason"]`: "permission" (the index's files cannot be written: fix the
+    owner or mode, never delete the index), "schema" (built by another version: rebuild it), "damaged" (unreadable
+    files: rebuild it), "unreachable" (a search server does not answer)."""
+
+    code = "search_unavailable"
+    message_vi = ("Chức năng tìm kiếm tạm thời không hoạt động; việc tiếp nhận và xử lý hồ sơ vẫn diễn ra bình "
+                  "thường. Vui lòng thử lại sau.")
+    message_en = "Search is unavailable right now; dossiers are still received and processed. Please try again later."

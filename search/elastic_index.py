@@ -22,14 +22,23 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from elasticsearch import Elasticsearch, NotFoundError, helpers
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
+from elasticsearch.helpers import BulkIndexError
 
-from records.search import DossierIndexEntry, SearchFilters, SearchHit, SearchQuery, SearchResults
+from records.search import (
+    DossierIndexEntry,
+    SearchFilters,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    SearchUnavailable,
+)
 from search.analysis import ParsedQuery, parse_query
 from search.catalogue import Catalogue
 from search.clauses import (
@@ -183,6 +192,37 @@ class ElasticsearchIndex:
         if not self._es.indices.exists(index=self._index):
             self._es.options(ignore_status=400).indices.create(index=self._index)  # 400: created meanwhile
 
+    @contextmanager
+    def _answering(self) -> Iterator[None]:
+        """The client's errors as SearchUnavailable: no answer (reason "unreachable"), a read-only or forbidden index
+        ("permission"), a mapping that refuses our documents ("schema"). Anything else is raised as it is."""
+        try:
+            yield
+        except TransportError as error:  # connection refused, timeouts
+            raise self._unavailable("unreachable", error) from error
+        except BulkIndexError as error:
+            text = str(error.errors[:1])
+            reason = "permission" if "cluster_block" in text or "read_only" in text or "403" in text else "schema"
+            raise self._unavailable(reason, error) from error
+        except ApiError as error:
+            status, text = error.meta.status, str(error)
+            if status in (401, 403) or "cluster_block" in text:
+                raise self._unavailable("permission", error) from error
+            if status >= 500 or status == 429:
+                raise self._unavailable("unreachable", error) from error
+            if status == 400 and ("mapper" in text or "illegal_argument" in text):
+                raise self._unavailable("schema", error) from error
+            raise
+
+    def _unavailable(self, reason: str, error: Exception) -> SearchUnavailable:
+        return SearchUnavailable(detail={"reason": reason, "path": self._index, "error": str(error)[:500]})
+
+    def check(self) -> None:
+        """Raises SearchUnavailable when the server does not answer or the index is missing. Writes nothing."""
+        with self._answering():
+            if not self._es.options(request_timeout=5).indices.exists(index=self._index):
+                raise self._unavailable("damaged", LookupError(f"index {self._index} does not exist"))
+
     def drop(self) -> None:
         """Deletes the index (tests). Safe to repeat."""
         self._es.options(ignore_status=404).indices.delete(index=self._index)
@@ -196,7 +236,8 @@ class ElasticsearchIndex:
             return
         actions = [{"_op_type": "index", "_index": self._index, "_id": e.dossier_code, "_source": source(prepare(e))}
                    for e in entries]
-        helpers.bulk(self._es, actions, refresh=self._refresh)
+        with self._answering():
+            helpers.bulk(self._es, actions, refresh=self._refresh)
         self._cache = None
 
     def delete(self, dossier_codes: Sequence[str]) -> None:
@@ -204,11 +245,13 @@ class ElasticsearchIndex:
         if not dossier_codes:
             return
         actions = [{"_op_type": "delete", "_index": self._index, "_id": c} for c in dossier_codes]
-        helpers.bulk(self._es, actions, refresh=self._refresh, ignore_status=(404,))
+        with self._answering():
+            helpers.bulk(self._es, actions, refresh=self._refresh, ignore_status=(404,))
         self._cache = None
 
     def count(self) -> int:
-        return int(self._es.count(index=self._index)["count"])
+        with self._answering():
+            return int(self._es.count(index=self._index)["count"])
 
     # --- queries ---------------------------------------------------------------------------------------------
 
@@ -217,7 +260,8 @@ class ElasticsearchIndex:
         if query.visible_to is not None and not query.visible_to and not query.shared_codes:
             return SearchResults(hits=(), total=0, facets={k: {} for k in FACETS} if query.with_facets else {})
         parsed = parse_query(query.text)
-        the_plan = self._plan(parsed)
+        with self._answering():
+            the_plan = self._plan(parsed)
         limit = max(0, min(query.limit, _MAX_RESULTS))
         sort: list[Mapping[str, Any]] | None = None
         if the_plan.matches_everything:
@@ -228,8 +272,9 @@ class ElasticsearchIndex:
                             "should": [clause(b) for b in the_plan.boosts]}}
         aggs = ({name: {"terms": {"field": field, "size": 200}} for name, field in FACETS.items()}
                 if query.with_facets else None)
-        answer = self._es.search(index=self._index, query=dsl, sort=sort, aggs=aggs, from_=max(0, query.offset),
-                                 size=limit, track_total_hits=True, source_includes=["code", "pages"])
+        with self._answering():
+            answer = self._es.search(index=self._index, query=dsl, sort=sort, aggs=aggs, from_=max(0, query.offset),
+                                     size=limit, track_total_hits=True, source_includes=["code", "pages"])
         hits = tuple(self._hit(h, parsed) for h in answer["hits"]["hits"])
         facets = {name: {str(b["key"]): int(b["doc_count"]) for b in answer["aggregations"][name]["buckets"]}
                   for name in FACETS} if query.with_facets else {}

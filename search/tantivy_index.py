@@ -27,9 +27,11 @@ query sees it. One process writes to a directory at a time (tantivy holds a lock
 from __future__ import annotations
 
 import json
+import logging
+import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -45,6 +47,7 @@ from records.search import (
     SearchHit,
     SearchQuery,
     SearchResults,
+    SearchUnavailable,
 )
 from search.analysis import ParsedQuery, exact_form, parse_query
 from search.catalogue import Catalogue
@@ -71,6 +74,22 @@ FACETS = {"field": "field_kw", "procedure": "procedure", "state": "state", "agen
 _FACET_SIZE = 200
 _MAX_RESULTS = 10_000
 _NAMES_SECONDS = 60.0  # metadata words and catalogues are re-read at least this often
+log = logging.getLogger("hoso.search")
+_PERMISSION_MARKS = ("PermissionDenied", "Permission denied", "Operation not permitted", "os error 13)",
+                     "os error 1)", "Read-only file system", "os error 30)")
+
+
+def unavailable(error: Exception, path: Path | None) -> SearchUnavailable:
+    """What tantivy's error means for the operator: a permission problem (fix the owner or mode; the index is
+    fine), another schema (an index from another version: rebuild it), or damaged files (rebuild it)."""
+    text = str(error)
+    if isinstance(error, PermissionError) or any(mark in text for mark in _PERMISSION_MARKS):
+        reason = "permission"
+    elif "schema does not match" in text:
+        reason = "schema"
+    else:
+        reason = "damaged"
+    return SearchUnavailable(detail={"reason": reason, "path": str(path) if path else None, "error": text[:500]})
 
 
 def _analyzer(folded: bool) -> tantivy.TextAnalyzer:
@@ -192,17 +211,8 @@ class TantivyIndex:
                  writer_heap_bytes: int = 200_000_000, writer_threads: int = 1,
                  hold_writer: bool | None = None, lock_wait_seconds: float = 30.0) -> None:
         self._schema = _schema()
-        if path is None:
-            self._index = tantivy.Index(self._schema)
-        else:
-            path.mkdir(parents=True, exist_ok=True)
-            try:
-                self._index = tantivy.Index(self._schema, path=str(path), reuse=True)
-            except ValueError as error:
-                raise ValueError(f"the search index in {path} was built with another schema; delete the "
-                                 f"directory and index the dossiers again ({error})") from error
-        self._index.register_tokenizer(FOLDED_ANALYZER, _analyzer(folded=True))
-        self._index.register_tokenizer(EXACT_ANALYZER, _analyzer(folded=False))
+        self._path = path
+        self._index: tantivy.Index | None = None
         self._weights = weights
         self._heap = writer_heap_bytes
         self._threads = writer_threads
@@ -213,6 +223,46 @@ class TantivyIndex:
         self._hold_writer = path is None if hold_writer is None else hold_writer
         self._lock_wait = lock_wait_seconds
         self._names: _Names | None = None
+        try:
+            self._opened()
+        except SearchUnavailable as error:  # the service starts anyway: searches answer 503, writes go on
+            log.error("search index unavailable (%s): %s", error.detail.get("reason"), error.detail.get("error"))
+
+    def _opened(self) -> tantivy.Index:
+        """The index, opened on first use and again after a failure (so a repaired directory is picked up)."""
+        if self._index is not None:
+            return self._index
+        try:
+            if self._path is None:
+                index = tantivy.Index(self._schema)
+            else:
+                self._path.mkdir(parents=True, exist_ok=True)
+                index = tantivy.Index(self._schema, path=str(self._path), reuse=True)
+        except (ValueError, OSError) as error:
+            raise unavailable(error, self._path) from error
+        index.register_tokenizer(FOLDED_ANALYZER, _analyzer(folded=True))
+        index.register_tokenizer(EXACT_ANALYZER, _analyzer(folded=False))
+        self._index = index
+        return index
+
+    def _broken(self, error: Exception) -> SearchUnavailable:
+        """Forgets the open index and writer (the next call reopens the directory) and names what went wrong."""
+        self._index = None
+        self._writer = None
+        self._names = None
+        return unavailable(error, self._path)
+
+    def check(self) -> None:
+        """Raises SearchUnavailable when the index cannot be opened and read, or its directory cannot be written
+        (a nameless temporary file is created there, nothing else). Safe to repeat."""
+        index = self._opened()
+        try:
+            index.searcher()
+            if self._path is not None:
+                with tempfile.TemporaryFile(dir=self._path):
+                    pass
+        except (ValueError, OSError) as error:
+            raise self._broken(error) from error
 
     # --- writes ----------------------------------------------------------------------------------------------
 
@@ -221,13 +271,14 @@ class TantivyIndex:
         if self._writer is not None:
             return self._writer
         deadline = monotonic() + self._lock_wait
+        index = self._opened()
         while True:
             try:
-                self._writer = self._index.writer(heap_size=self._heap, num_threads=self._threads)
+                self._writer = index.writer(heap_size=self._heap, num_threads=self._threads)
                 return self._writer
             except ValueError as error:
                 if "LockBusy" not in str(error):
-                    raise
+                    raise self._broken(error) from error
                 if monotonic() >= deadline:
                     raise BackendUnavailable(detail={"search_index": "locked by another writer"}) from error
                 sleep(0.05)
@@ -239,16 +290,22 @@ class TantivyIndex:
             try:
                 yield writer
                 writer.commit()
-                self._index.reload()
+                self._opened().reload()
+            except (ValueError, OSError) as error:  # unwritable or damaged files: the task retries later
+                with suppress(ValueError, OSError):
+                    writer.rollback()
+                raise self._broken(error) from error
             finally:
-                if not self._hold_writer:
+                if not self._hold_writer or self._writer is None:
                     self._writer = None
-                    writer.wait_merging_threads()  # gives the directory lock back to other processes
+                    with suppress(ValueError, OSError):
+                        writer.wait_merging_threads()  # gives the directory lock back to other processes
 
     def upsert(self, entries: Sequence[DossierIndexEntry]) -> None:
         """Adds or replaces entries by dossier code (delete then add), then commits. Safe to repeat; the last of
         several entries with one code wins. Raises BackendUnavailable when another process kept the directory
-        locked for longer than `lock_wait_seconds` (a worker task retries)."""
+        locked for longer than `lock_wait_seconds`, SearchUnavailable when the directory cannot be written (a
+        worker task retries both)."""
         if not entries:
             return
         with self._writing() as writer:
@@ -272,15 +329,25 @@ class TantivyIndex:
                 self._writer = None
 
     def count(self) -> int:
-        return int(self._index.searcher().num_docs)
+        try:
+            return int(self._opened().searcher().num_docs)
+        except (ValueError, OSError) as error:
+            raise self._broken(error) from error
 
     # --- queries ---------------------------------------------------------------------------------------------
 
     def query(self, query: SearchQuery) -> SearchResults:
-        """Best first; only entries visible to `query.visible_to` are counted, faceted or returned."""
+        """Best first; only entries visible to `query.visible_to` are counted, faceted or returned. Raises
+        SearchUnavailable when the index cannot be read."""
         if query.visible_to is not None and not query.visible_to and not query.shared_codes:
             return SearchResults(hits=(), total=0, facets={} if not query.with_facets else {k: {} for k in FACETS})
-        searcher = self._index.searcher()
+        try:
+            return self._query(query)
+        except (ValueError, OSError) as error:  # tantivy reports damaged or missing files as ValueError
+            raise self._broken(error) from error
+
+    def _query(self, query: SearchQuery) -> SearchResults:
+        searcher = self._opened().searcher()
         parsed = parse_query(query.text)
         the_plan = plan(parsed, weights=self._weights, stats=_Stats(searcher, self._metadata_names(searcher)))
         filters = self._filters(query)

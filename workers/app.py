@@ -47,6 +47,7 @@ def create_celery(settings: Settings) -> Celery:
             "requeue-stuck-documents": {"task": "hoso.requeue_stuck_documents",
                                         "schedule": settings.stuck_sweep_seconds,
                                         "options": {"expires": settings.stuck_sweep_seconds}},
+            "sweep-orphans": {"task": "hoso.sweep_orphans", "schedule": crontab(minute=45)},
         },
         beat_schedule_filename=str(Path(settings.data_dir).resolve() / "celerybeat-schedule"),
         worker_hijack_root_logger=False,

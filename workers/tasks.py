@@ -16,6 +16,7 @@ from infra.jobs import (
     index_dossier_job,
     process_document_job,
     requeue_stuck_job,
+    sweep_job,
 )
 from infra.task_queue import OCR_QUEUE
 from infra.wiring import Backends, build_backends
@@ -89,6 +90,11 @@ def register(app: Celery) -> None:
     def fixity_task() -> dict[str, int]:
         """Re-reads blobs for a while (rate-limited), continuing the current pass. Safe to repeat."""
         return fixity_job(backends_of(app))
+
+    @app.task(name="hoso.sweep_orphans", **RETRY)
+    def sweep_orphans_task() -> dict[str, int]:
+        """Staging/temp files and unreferenced blobs past the grace period. Safe to repeat."""
+        return sweep_job(backends_of(app))
 
     @app.task(name="hoso.audit_checkpoint", **RETRY)
     def audit_checkpoint_task() -> dict[str, int]:

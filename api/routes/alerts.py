@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from api.deps import ClockDep, CurrentUser, UowDep
 from api.errors import ERROR_RESPONSES
+from api.schemas.bounds import IdPath
 from records.alerts import Alert, AlertKind
 from records.services.alerts import acknowledge_alert, list_alerts
 
@@ -46,5 +47,5 @@ def read_alerts(uow: UowDep, user: CurrentUser, include_acknowledged: bool = Fal
 
 
 @router.post("/{alert_id}/acknowledge", response_model=AlertPublic, summary="Đánh dấu đã xem cảnh báo")
-def acknowledge(alert_id: int, uow: UowDep, clock: ClockDep, user: CurrentUser) -> AlertPublic:
+def acknowledge(alert_id: IdPath, uow: UowDep, clock: ClockDep, user: CurrentUser) -> AlertPublic:
     return AlertPublic.of(acknowledge_alert(uow=uow, clock=clock, actor=user, alert_id=alert_id))

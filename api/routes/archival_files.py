@@ -17,6 +17,7 @@ from starlette.background import BackgroundTask
 from api.deps import BackendsDep, ClockDep, CurrentUser, UowDep
 from api.errors import ERROR_RESPONSES
 from api.reports.archive_lists import ArchiveList, render_archive_list
+from api.schemas.bounds import BoundedDate
 from records.archival_files import ArchivalDocument, FileState, FileSummary
 from records.archive import require_archive_role
 from records.clock import local_date
@@ -122,7 +123,7 @@ class DocumentMetadataIn(BaseModel):
     TypeName: str | None = Field(default=None, max_length=200)
     CodeNumber: str | None = Field(default=None, max_length=40)
     CodeNotation: str | None = Field(default=None, max_length=100)
-    IssuedDate: date | None = None
+    IssuedDate: BoundedDate | None = None
     OrganName: str | None = Field(default=None, max_length=300)
     Subject: str | None = Field(default=None, max_length=2000)
     Language: str | None = Field(default=None, max_length=60)

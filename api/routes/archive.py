@@ -3,7 +3,6 @@ their approval, tombstones and the destruction list."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -31,6 +30,7 @@ from api.schemas.archive import (
     TombstonePublic,
     TombstonesPublic,
 )
+from api.schemas.bounds import DateQuery, OffsetQuery
 from records.disposition import DispositionState
 from records.services.disposition import (
     approve_disposition,
@@ -52,7 +52,7 @@ from records.services.retention import (
 
 router = APIRouter(prefix="/archive", tags=["archive"], responses=ERROR_RESPONSES)
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+Offset = OffsetQuery
 
 
 @router.get("/schedules", response_model=SchedulesPublic, summary="Thời hạn bảo quản")
@@ -79,7 +79,7 @@ def update_schedule(schedule_id: str, body: ScheduleIn, uow: UowDep, clock: Cloc
 @router.get("/retention/due", response_model=DuesPublic, summary="Hồ sơ đến hạn xử lý (hàng chờ)",
             description="Closed dossiers whose retention ends on or before `due_before` (default today), earliest "
                         "first, with their end action and whether a hold keeps them.")
-def read_due(uow: UowDep, clock: ClockDep, user: CurrentUser, due_before: date | None = None, limit: Limit = 100,
+def read_due(uow: UowDep, clock: ClockDep, user: CurrentUser, due_before: DateQuery | None = None, limit: Limit = 100,
              offset: Offset = 0) -> DuesPublic:
     due, count = disposition_queue(uow=uow, clock=clock, actor=user, due_before=due_before, limit=limit,
                                    offset=offset)

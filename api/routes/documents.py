@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 from api.deps import BackendsDep, ClockDep, CurrentUser, UowDep
 from api.downloads import download_response
 from api.errors import ERROR_RESPONSES
+from api.schemas.bounds import BoundedDate, PageNumber
 from api.schemas.documents import DocumentPublic, DocumentsPublic, DocumentStatusPublic, DocumentText, PagePublic
 from infra.wiring import Backends
 from ingest.staging import stage_upload
@@ -45,7 +46,7 @@ def upload_document(
     title: Annotated[str, Form(max_length=500)] = "",
     number_notation: Annotated[str | None, Form(max_length=100)] = None,
     issuing_organ: Annotated[str | None, Form(max_length=300)] = None,
-    issued_date: Annotated[date | None, Form()] = None,
+    issued_date: Annotated[BoundedDate | None, Form()] = None,
     signer: Annotated[str | None, Form(max_length=200)] = None,
     subject: Annotated[str | None, Form(max_length=2000)] = None,
     is_result: Annotated[bool, Form(description="a result of the procedure: the applicant may download it "
@@ -123,7 +124,7 @@ def read_searchable_pdf(document_id: str, backends: BackendsDep, uow: UowDep, cl
 
 @router.get("/documents/{document_id}/pages/{page_number}/thumbnail.png", summary="Ảnh thu nhỏ một trang",
             responses={200: {"content": {"image/png": {}}}})
-def read_thumbnail(document_id: str, page_number: int, backends: BackendsDep, uow: UowDep, clock: ClockDep,
+def read_thumbnail(document_id: str, page_number: PageNumber, backends: BackendsDep, uow: UowDep, clock: ClockDep,
                    user: CurrentUser) -> Response:
     document = get_document(uow=uow, clock=clock, actor=user, document_id=document_id, kind=AccessKind.PREVIEW)
     if document.page_count is None or not 1 <= page_number <= document.page_count:

@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import Response as RawResponse
 
 from api.deps import BackendsDep, CalendarDep, ClockDep, CurrentUser, IfMatchVersion, UowDep, etag
-from api.errors import ERROR_RESPONSES, wants_english
+from api.errors import ERROR_RESPONSES, IF_MATCH_RESPONSES, wants_english
 from api.reports.control_slip_pdf import render_control_slip_pdf
+from api.schemas.bounds import DateQuery, OffsetQuery
 from api.schemas.dossiers import (
     ControlSlipPublic,
     DossierCreate,
@@ -94,9 +94,9 @@ def read_dossiers(
     uow: UowDep, clock: ClockDep, calendar: CalendarDep, user: CurrentUser,
     agency_code: str | None = None, procedure_code: str | None = None, field: str | None = None,
     state: Annotated[list[DossierState] | None, Query()] = None, late: bool | None = None,
-    received_from: date | None = None, received_to: date | None = None,
+    received_from: DateQuery | None = None, received_to: DateQuery | None = None,
     applicant_id_number: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: OffsetQuery = 0,
 ) -> DossiersPublic:
     filters = DossierFilters(agency_code=agency_code, procedure_code=procedure_code, field=field,
                              states=frozenset(state or ()), late=late, received_from=received_from,
@@ -109,7 +109,7 @@ def read_dossiers(
 @router.get("/late", response_model=LateDossiersPublic, summary="Hồ sơ trễ hạn, trễ nhiều nhất trước")
 def read_late_dossiers(uow: UowDep, clock: ClockDep, calendar: CalendarDep, user: CurrentUser,
                        agency_code: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> LateDossiersPublic:
+                       offset: OffsetQuery = 0) -> LateDossiersPublic:
     rows, count = late_dossiers(uow=uow, clock=clock, calendar=calendar, actor=user, agency_code=agency_code,
                                 limit=limit, offset=offset)
     return LateDossiersPublic(data=[LateDossierPublic(dossier=_public(r.dossier, clock, calendar, user),
@@ -127,7 +127,8 @@ def read_dossier(code: str, response: Response, uow: UowDep, clock: ClockDep, ca
 
 
 @router.post("/{code}/transitions", response_model=DossierPublic, summary="Chuyển trạng thái hồ sơ",
-             description="Send `If-Match` with the ETag you read: a stale version gets 412 and nothing changes.")
+             description="Send `If-Match` with the ETag you read: a stale version gets 412 and nothing changes.",
+             responses=IF_MATCH_RESPONSES)
 def create_transition(code: str, body: TransitionCreate, response: Response, backends: BackendsDep, uow: UowDep,
                       clock: ClockDep, calendar: CalendarDep, user: CurrentUser,
                       expected_version: IfMatchVersion) -> DossierPublic:
@@ -173,7 +174,7 @@ def read_control_slip_pdf(code: str, request: Request, uow: UowDep, clock: Clock
 
 
 @router.post("/{code}/extensions", response_model=ExtensionPublic, status_code=201,
-             summary="Thư xin lỗi và hẹn lại ngày trả kết quả")
+             summary="Thư xin lỗi và hẹn lại ngày trả kết quả", responses=IF_MATCH_RESPONSES)
 def create_extension(code: str, body: ExtensionCreate, uow: UowDep, clock: ClockDep, user: CurrentUser,
                      expected_version: IfMatchVersion) -> ExtensionPublic:
     letter = issue_extension_letter(uow=uow, clock=clock, actor=user, code=code, reason=body.reason,

@@ -39,7 +39,7 @@ def lookup(body: LookupRequest, response: Response, backends: BackendsDep, uow: 
                         "past its time: 403 `link_expired`.",
             responses={200: {"content": {"application/octet-stream": {}}}, 307: {"description": "S3 link"}})
 def download_result(document_id: str, backends: BackendsDep, uow: UowDep, clock: ClockDep, client: ClientAddress,
-                    expires: Annotated[int, Query(description="Unix seconds")],
+                    expires: Annotated[int, Query(ge=0, le=2**40, description="Unix seconds")],
                     signature: Annotated[str, Query(max_length=128)]) -> Response:
     document = open_result_link(uow=uow, clock=clock, signer=backends.signer, document_id=document_id,
                                 expires=expires, signature=signature, client=client)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from api.deps import BackendsDep, ClockDep, CurrentUser, UowDep
 from api.errors import ERROR_RESPONSES
+from api.schemas.bounds import DateQuery
 from records.dossiers import Dossier, DossierState
 from records.search import SearchFilters
 from records.services.search import search_dossiers
@@ -66,7 +67,7 @@ def search(
     q: Annotated[str, Query(max_length=500)] = "",
     agency_code: str | None = None, procedure_code: str | None = None, field: str | None = None,
     state: str | None = None, document_type: str | None = None,
-    received_from: date | None = None, received_to: date | None = None,
+    received_from: DateQuery | None = None, received_to: DateQuery | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10, offset: Annotated[int, Query(ge=0, le=990)] = 0,
     facets: bool = True,
 ) -> SearchPublic:

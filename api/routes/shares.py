@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import BackendsDep, ClockDep, CurrentUser, UowDep
 from api.errors import ERROR_RESPONSES
+from api.schemas.bounds import OffsetQuery
 from api.schemas.sharing import ShareCreate, SharePublic, ShareRevoke, SharesPublic
 from records.services.shares import dossier_shares, get_share, revoke_share, share_dossier, shares_received
 
@@ -40,7 +41,7 @@ def read_dossier_shares(code: str, uow: UowDep, clock: ClockDep, user: CurrentUs
 @router.get("/shares/received", response_model=SharesPublic, summary="Hồ sơ, tài liệu được chia sẻ với cơ quan mình")
 def read_received(uow: UowDep, clock: ClockDep, user: CurrentUser, active: bool = True,
                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                  offset: Annotated[int, Query(ge=0)] = 0) -> SharesPublic:
+                  offset: OffsetQuery = 0) -> SharesPublic:
     shares, count = shares_received(uow=uow, clock=clock, actor=user, active_only=active, limit=limit,
                                     offset=offset)
     now = clock.now()

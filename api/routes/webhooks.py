@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import BackendsDep, ClockDep, CurrentUser, UowDep
 from api.errors import ERROR_RESPONSES
+from api.schemas.bounds import OffsetQuery
 from api.schemas.webhooks import (
     DeliveriesPublic,
     DeliveryDetail,
@@ -110,7 +111,7 @@ def rotate(webhook_id: str, backends: BackendsDep, uow: UowDep, user: CurrentUse
 @router.get("/{webhook_id}/deliveries", response_model=DeliveriesPublic, summary="Các lần gửi của webhook")
 def read_deliveries(webhook_id: str, uow: UowDep, user: CurrentUser, status: DeliveryStatus | None = None,
                     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                    offset: Annotated[int, Query(ge=0)] = 0) -> DeliveriesPublic:
+                    offset: OffsetQuery = 0) -> DeliveriesPublic:
     deliveries, count = list_deliveries(uow=uow, actor=user, subscription_id=webhook_id, status=status,
                                         limit=limit, offset=offset)
     return DeliveriesPublic(data=[DeliveryPublic.of(d) for d in deliveries], count=count)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas.bounds import BoundedDate
 from records.disposition import Disposition, DispositionState, Tombstone
 from records.holds import Hold, HoldScope
 from records.retention import DossierRetention, EndAction, RetentionDue, RetentionSchedule, RetentionState
@@ -72,7 +73,7 @@ class RetentionPublic(BaseModel):
 
 
 class DueDateMove(BaseModel):
-    due_on: date
+    due_on: BoundedDate
     reason: str = Field(min_length=1, max_length=2000)
 
 

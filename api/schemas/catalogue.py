@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.bounds import BoundedDate
 from records.access import Role
 from records.agencies import Agency, AgencyLevel, AgencyStatus
 from records.ports import UserAccount
@@ -13,15 +14,15 @@ from records.procedures import Coverage, DocumentType, Procedure, procedure_to_d
 
 
 class AgencyPublic(BaseModel):
-    code: str
-    name: str
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=300)
     level: AgencyLevel
-    parent_code: str | None = None
+    parent_code: str | None = Field(default=None, max_length=40)
     status: AgencyStatus = AgencyStatus.ACTIVE
-    successor_code: str | None = None
-    ended_on: date | None = None
-    short_name: str | None = None
-    external_system: str | None = None
+    successor_code: str | None = Field(default=None, max_length=40)
+    ended_on: BoundedDate | None = None
+    short_name: str | None = Field(default=None, max_length=60)
+    external_system: str | None = Field(default=None, max_length=40)
 
     @classmethod
     def of(cls, agency: Agency) -> AgencyPublic:
@@ -47,17 +48,18 @@ class AgenciesPublic(BaseModel):
 
 class RouteStepSchema(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    agency: str = Field(description="'receiving' for the desk that received the dossier, or an agency code")
-    days: float = Field(ge=0)
-    task: str = ""
+    agency: str = Field(max_length=40,
+                        description="'receiving' for the desk that received the dossier, or an agency code")
+    days: float = Field(ge=0, le=3650)
+    task: str = Field(default="", max_length=2000)
 
 
 class RequiredPaperSchema(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=2000)
     document_type: DocumentType = DocumentType.OTHER
     original: bool = False
-    quantity: int = Field(default=1, ge=1)
+    quantity: int = Field(default=1, ge=1, le=1000)
     mandatory: bool = True
 
 
@@ -65,18 +67,18 @@ class ProcedureSchema(BaseModel):
     """The procedure document as imported and exported."""
 
     model_config = ConfigDict(extra="forbid")
-    code: str
-    name: str
-    field: str
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=2000)
+    field: str = Field(min_length=1, max_length=120)
     level: AgencyLevel
-    processing_days: float = Field(ge=0)
+    processing_days: float = Field(ge=0, le=3650)
     route: list[RouteStepSchema] = []
     required_papers: list[RequiredPaperSchema] = []
-    retention_years: int | None = Field(default=None, description="null: kept permanently")
+    retention_years: int | None = Field(default=None, ge=1, le=200, description="null: kept permanently")
     published: bool = True
-    receiving_agencies: list[str] = []
-    fee_vnd: int | None = Field(default=None, ge=0)
-    linked_procedures: list[str] = []
+    receiving_agencies: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=1000)
+    fee_vnd: int | None = Field(default=None, ge=0, le=10**12)
+    linked_procedures: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=100)
 
 
 class ProcedurePublic(ProcedureSchema):
@@ -117,9 +119,9 @@ class ImportResult(BaseModel):
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str
+    username: str = Field(min_length=1, max_length=64)
     full_name: str = Field(min_length=1, max_length=200)
-    agency_code: str
+    agency_code: str = Field(min_length=1, max_length=40)
     roles: list[Role] = Field(min_length=1)
     password: str = Field(min_length=8, max_length=200)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.bounds import BoundedAwareDateTime
 from records.access import Action, Principal, decide
 from records.dossiers import (
     DONE_FOR_GROUP,
@@ -52,7 +53,7 @@ class DossierCreate(BaseModel):
     procedure_code: str = Field(min_length=1, max_length=40)
     applicant: ApplicantSchema
     channel: Channel = Channel.COUNTER
-    received_at: AwareDatetime | None = Field(default=None, description="default: now; never in the future")
+    received_at: BoundedAwareDateTime | None = Field(default=None, description="default: now; never in the future")
     agency_code: str | None = Field(default=None, description="default: the officer's own agency")
     subject: str = Field(default="", max_length=1000)
     linked_procedures: list[str] | None = Field(
@@ -73,7 +74,7 @@ class TransitionCreate(BaseModel):
 class ExtensionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000)
-    new_due_at: AwareDatetime
+    new_due_at: BoundedAwareDateTime
 
 
 class DossierPublic(BaseModel):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.bounds import BoundedAwareDateTime
 from records.access import Scope
 from records.access_log import AccessEntry, AccessKind
 from records.integrations import IntegrationAccount
@@ -17,7 +18,7 @@ class ShareCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     grantee_agency_code: str = Field(min_length=1, max_length=40, description="the agency or system to share with")
     purpose: str = Field(min_length=1, max_length=MAX_PURPOSE_LENGTH, description="why it needs the papers")
-    expires_at: AwareDatetime = Field(description="when access ends (at most a year ahead)")
+    expires_at: BoundedAwareDateTime = Field(description="when access ends (at most a year ahead)")
     document_ids: list[str] = Field(default_factory=list, max_length=200,
                                     description="share only these documents; empty: the whole dossier")
     allow_attach: bool = Field(default=False, description="the grantee may attach its results (whole dossier only)")
@@ -65,7 +66,7 @@ class IntegrationCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     agency_code: str = Field(min_length=1, max_length=40, description="the agency (or system) it acts for")
     scopes: list[Scope] = Field(min_length=1, description="read: pull dossiers and papers; attach: add results")
-    expires_at: AwareDatetime | None = None
+    expires_at: BoundedAwareDateTime | None = None
 
 
 class IntegrationPublic(BaseModel):

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.bounds import BoundedAwareDateTime
 from records.webhooks import (
     MAX_NAME_LENGTH,
     DeliveryAttempt,
@@ -129,8 +130,8 @@ class DeliveryDetail(_DeliveryFields):
 
 class ReplayRange(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    since: AwareDatetime = Field(description="deliveries first made at or after this instant")
-    until: AwareDatetime | None = Field(default=None, description="and before this one (default: now)")
+    since: BoundedAwareDateTime = Field(description="deliveries first made at or after this instant")
+    until: BoundedAwareDateTime | None = Field(default=None, description="and before this one (default: now)")
     status: DeliveryStatus | None = Field(default=None, description="`delivered` or `failed`; default: both")
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -114,6 +115,27 @@ class LocalBlobStore:
             for name in files:
                 if not name.startswith("."):
                     yield Path(directory, name).relative_to(self.root).as_posix()
+
+    def modified_at(self, key: str) -> datetime | None:
+        try:
+            return datetime.fromtimestamp(self._path(key).stat().st_mtime, UTC)
+        except FileNotFoundError:
+            return None
+
+    def sweep_temporaries(self, older_than: datetime) -> int:
+        """Removes the dot-named temporary files a cut-short `put` left (a killed process) before `older_than`."""
+        if not self.root.is_dir():
+            return 0
+        removed = 0
+        for directory, _subdirectories, files in os.walk(self.root):
+            for name in files:
+                if name.startswith(".") and name.endswith(".tmp"):
+                    path = Path(directory, name)
+                    with contextlib.suppress(FileNotFoundError):
+                        if datetime.fromtimestamp(path.stat().st_mtime, UTC) < older_than:
+                            path.unlink()
+                            removed += 1
+        return removed
 
     def url(self, key: str, *, expires: timedelta, filename: str | None = None) -> str | None:
         """None: local blobs have no address of their own; the API streams them from `open`."""

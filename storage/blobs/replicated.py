@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import BinaryIO
 
-from records.blobs import BlobInfo, BlobIntegrityError, BlobMissing, BlobStore, object_lock_of
+from records.blobs import BlobAges, BlobInfo, BlobIntegrityError, BlobMissing, BlobStore, object_lock_of
 
 CHUNK_BYTES = 1024 * 1024
 
@@ -52,6 +52,13 @@ class ReplicatedBlobStore:
 
     def url(self, key: str, *, expires: timedelta, filename: str | None = None) -> str | None:
         return self.primary.url(key, expires=expires, filename=filename)
+
+    def modified_at(self, key: str) -> datetime | None:
+        return self.primary.modified_at(key) if isinstance(self.primary, BlobAges) else None
+
+    def sweep_temporaries(self, older_than: datetime) -> int:
+        return sum(store.sweep_temporaries(older_than) for store in (self.primary, self.replica)
+                   if isinstance(store, BlobAges))
 
     # ObjectLock (records.blobs), when the primary has it: holds and retention are set on both copies, so the
     # replica's copy keeps them too and a restored blob gets them back.

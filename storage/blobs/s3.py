@@ -242,6 +242,31 @@ class S3BlobStore:
             self._remove_temporary(temp_key)
         return BlobInfo(key=key, size=reader.size, sha256=actual)
 
+    def modified_at(self, key: str) -> datetime | None:
+        with _backend_errors():
+            try:
+                stat = self._client.stat_object(self.bucket, key)
+            except S3Error as exc:
+                if exc.code in _MISSING_CODES:
+                    return None
+                raise
+        return stat.last_modified
+
+    def sweep_temporaries(self, older_than: datetime) -> int:
+        """Removes temporary uploads under .tmp/ left by a killed writer before `older_than` (the bucket's lifecycle
+        rule would expire them too, a day later)."""
+        removed = 0
+        with _backend_errors():
+            try:
+                for item in self._client.list_objects(self.bucket, prefix=self.TEMP_PREFIX, recursive=True):
+                    if item.object_name and item.last_modified is not None and item.last_modified < older_than:
+                        self._remove_temporary(item.object_name)
+                        removed += 1
+            except S3Error as exc:
+                if exc.code not in _MISSING_CODES:  # no bucket yet: nothing to sweep
+                    raise
+        return removed
+
     def _stat(self, key: str) -> BlobInfo | None:
         try:
             stat = self._client.stat_object(self.bucket, key)

@@ -89,9 +89,14 @@ def page(browser: Browser) -> Iterator[Page]:
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
+    # The server sends a strict Content-Security-Policy: anything it blocks is reported on the console.
+    violations: list[str] = []
+    opened.on("console", lambda message: violations.append(message.text)
+              if "Content Security Policy" in message.text else None)
     yield opened
     context.close()
     assert errors == [], f"JavaScript errors in the page: {errors}"
+    assert violations == [], f"Content-Security-Policy violations: {violations}"
 
 
 def _sign_in(page: Page, server: Server, username: str) -> None:
