@@ -17,8 +17,8 @@ audit chain."""
 from __future__ import annotations
 
 import hashlib
-import logging
 import json
+import logging
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -32,7 +32,7 @@ import bagit
 
 from infra.backends import Backends
 from infra.settings import Settings
-from records.access import Principal, PrincipalKind
+from records.access import Principal, PrincipalKind, Role
 from records.access_log import AccessKind, AccessLogFilter
 from records.blobs import BlobStore
 from records.errors import DomainError
@@ -187,7 +187,8 @@ def _backup_blobs(blobs: BlobStore, payload: Path) -> tuple[str, int, int]:
 
 
 def _tree_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    """The backup's size (the verification note beside the bag left out: checking a backup does not change it)."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and p.name != VERIFICATION_JSON)
 
 
 def _file_sha256(path: Path) -> str:
@@ -329,6 +330,14 @@ def _listing(path: Path) -> BackupListing:
     return BackupListing(str(path), datetime.fromisoformat(description["created_at"]), _tree_bytes(path),
                          description["database"]["kind"], counts.get("dossiers"), counts.get("documents"), status,
                          verified_at, problems)
+
+
+def backups_for(backends: Backends, actor: Principal) -> list[BackupListing]:
+    """list_backups for an administrator (the paths and sizes say how the servers are laid out)."""
+    from records.services.catalogue import require_role
+
+    require_role(actor, Role.ADMIN)
+    return list_backups(backends)
 
 
 def list_backups(backends: Backends) -> list[BackupListing]:

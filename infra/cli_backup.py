@@ -60,15 +60,16 @@ def cmd_backups(settings: Settings, args: argparse.Namespace) -> int:
 
     with opened_backends(settings) as backends:
         listings = list_backups(backends)
+    troubled = any(item.status in {"damaged", "missing"} for item in listings)
     if args.json:
         print(json.dumps([_json(item) for item in listings], ensure_ascii=False))
-        return 0
+        return 1 if troubled else 0
     if not listings:
         print(f"Chưa có bản sao lưu / no backups yet (in {settings.effective_backup_dir})")
     for item in listings:
         created = item.created_at.isoformat(timespec="seconds") if item.created_at else "?"
         print(f"{created}  {_megabytes(item.size_bytes):>10}  {_STATUS[item.status]:<36}  {item.path}")
-    return 1 if any(item.status in {"damaged", "missing"} for item in listings) else 0
+    return 1 if troubled else 0
 
 
 def _json(item: Any) -> dict[str, Any]:
@@ -93,8 +94,9 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
           f"{'có / yes' if report.audit_head_matches else 'KHÔNG / NO'}")
     if report.signing_key_matches is False:
         print("  CHÚ Ý: khóa bí mật khác với bản đã sao lưu — mã tra cứu trên giấy biên nhận cũ sẽ không dùng được; "
-              "đặt lại HOSO_SECRET_KEY (hoặc tệp secret.key) như cũ / WARNING: the secret key differs from the backed-up one — old receipts' "
-              "lookup secrets will not verify; set the same HOSO_SECRET_KEY (or secret.key file)")
+              "đặt lại HOSO_SECRET_KEY (hoặc tệp secret.key) như cũ / WARNING: the secret key differs from the "
+              "backed-up one — old receipts' lookup secrets will not verify; set the same "
+              "HOSO_SECRET_KEY (or secret.key file)")
     for name, (saved, current) in report.settings_differences.items():
         print(f"  cấu hình khác / setting differs: {name}: sao lưu / backup {saved!r}, hiện tại / now {current!r}")
     for sha in report.originals_missing[:20]:
