@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from infra.cli_archive import register_archive_commands
-from infra.cli_backup import register_backup_commands
+from infra.cli_ops import register_ops_commands
 from infra.settings import Settings
 from infra.wiring import opened_backends
 from records.access import Role
@@ -209,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("export-procedures", help="print the procedure catalogue as JSON").set_defaults(
         func=cmd_export_procedures)
     register_archive_commands(sub)
-    register_backup_commands(sub)
+    register_ops_commands(sub)
     return parser
 
 

@@ -1,5 +1,5 @@
-"""The operator's backup commands: `hoso backup [DIR]`, `hoso backup --verify DIR`, `hoso backups`,
-`hoso restore DIR`."""
+"""The operator's commands for a deployment: `hoso backup [DIR]`, `hoso backup --verify DIR`, `hoso backups`,
+`hoso restore DIR`, and `hoso beat` (the periodic schedule as a process of its own, one per deployment)."""
 
 from __future__ import annotations
 
@@ -106,7 +106,16 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def register_backup_commands(sub: Any) -> None:
+def cmd_beat(settings: Settings, _args: argparse.Namespace) -> int:
+    from workers.app import create_celery
+
+    create_celery(settings).start(["beat", "--loglevel", settings.log_level])
+    return 0
+
+
+def register_ops_commands(sub: Any) -> None:
+    sub.add_parser("beat", help="run the periodic schedule alone (one per deployment; workers run without --beat)"
+                   ).set_defaults(func=cmd_beat)
     backup = sub.add_parser("backup", help="write a verifiable backup (database, blobs, settings, audit chain head)")
     backup.add_argument("dir", nargs="?", help="a new or empty directory (default: HOSO_BACKUP_DIR/hoso-<time>)")
     backup.add_argument("--verify", action="store_true", help="re-check an existing backup's hashes instead")
