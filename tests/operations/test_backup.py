@@ -35,6 +35,9 @@ from tests.archive.test_fixity import _paper
 from tests.conftest import BACKEND_PARAMS
 from tests.support.databases import pg_server_url
 from tests.support.factories import MONDAY_9AM
+from tests.support.s3_server import S3_ACCESS_KEY, S3_SECRET_KEY, s3_server
+
+__all__ = ["s3_server"]
 
 
 @contextmanager
@@ -203,3 +206,29 @@ def test_backups_are_listed_for_administrators_only(backed_up: tuple[Backends, P
     item = listed[str(nightly)]
     assert item["size_bytes"] > 0 and item["dossiers"] == 1 and item["documents"] == 1
     assert item["status"] in {"unverified", "verified"}  # another test of the module may have verified it
+
+
+def test_a_versioned_bucket_is_backed_up_as_a_manifest_and_brought_back(tmp_path: Path, s3_server: str) -> None:
+    """GIVEN blobs in an object-locked (so versioned) bucket WHEN backed up THEN the backup lists key, version id
+    and SHA-256 instead of copying; an original deleted afterwards is brought back by the restore."""
+    bucket = f"hoso-backup-{uuid.uuid4().hex[:8]}"
+    s3 = {"s3_endpoint": s3_server, "s3_access_key": S3_ACCESS_KEY, "s3_secret_key": S3_SECRET_KEY,
+          "s3_bucket": bucket}
+    with instance("sqlite", tmp_path / "first", **s3) as first:
+        first.clock = FixedClock(MONDAY_9AM)
+        _, sha = _paper(first, tmp_path, "ban do dia chinh 5150")
+        summary = create_backup(first, tmp_path / "backup")
+        assert summary.blob_mode == "s3-versions" and not (summary.path / "data" / "blobs").exists()
+        listed = [json.loads(line) for line in (summary.path / "data" / "blobs.jsonl").read_text().splitlines()]
+        entry = next(item for item in listed if item["key"] == original_key(sha))
+        assert entry["sha256"] == sha and entry["version_id"]
+        first.blobs.delete(original_key(sha))  # a mistake after the backup (a delete marker on top of the version)
+        assert not first.blobs.exists(original_key(sha))
+        assert verify_backup(first, summary.path).ok  # the listed versions are still in the bucket
+
+    settings = Settings(data_dir=tmp_path / "second", database_url="", secret_key=TEST_SECRET, tasks="inline",
+                        **s3)  # type: ignore[arg-type]
+    report = restore_backup(settings, summary.path)
+    assert report.ok and not report.originals_missing, report
+    with opened_backends(settings) as second:
+        assert _sha256(second, original_key(sha)) == sha
