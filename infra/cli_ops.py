@@ -92,6 +92,7 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
           f"  chỉ mục tìm kiếm / search index: {report.reindexed} hồ sơ / dossiers\n"
           f"  nhật ký / audit chain: {vi} / {en}; đầu chuỗi khớp bản sao lưu / head matches the backup: "
           f"{'có / yes' if report.audit_head_matches else 'KHÔNG / NO'}")
+    print("  thời gian / seconds: " + ", ".join(f"{step} {seconds:.1f}" for step, seconds in report.seconds.items()))
     if report.signing_key_matches is False:
         print("  CHÚ Ý: khóa bí mật khác với bản đã sao lưu — mã tra cứu trên giấy biên nhận cũ sẽ không dùng được; "
               "đặt lại HOSO_SECRET_KEY (hoặc tệp secret.key) như cũ / WARNING: the secret key differs from the "

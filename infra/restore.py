@@ -6,6 +6,9 @@ written; a target that already holds data is refused too (restoring never merges
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +69,7 @@ class RestoreReport:
     audit_head_matches: bool
     signing_key_matches: bool | None
     settings_differences: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # per step, for the report and the benchmark
 
     @property
     def ok(self) -> bool:
@@ -91,10 +95,12 @@ def restore_backup(settings: Settings, source: Path) -> RestoreReport:
     """Restores `source` into the instance `settings` describe, which must be empty. Raises BackupDamaged (nothing
     written), RestoreTargetNotEmpty (nothing written) or BackupError (pg_restore failed)."""
     source = source.resolve()
+    steps = _Steps()
     description = read_description(source)
     mode = description["blobs"]["mode"]
-    check = check_backup(source, now=datetime.now(UTC),
-                         blobs=build_blob_store(settings) if mode == "s3-versions" else None)
+    with steps("hashes"):
+        check = check_backup(source, now=datetime.now(UTC),
+                             blobs=build_blob_store(settings) if mode == "s3-versions" else None)
     if not check.ok:
         raise BackupDamaged(detail={"path": str(source), "problems": check.problems[:20]})
     problems = _target_problems(settings, mode)
@@ -104,22 +110,27 @@ def restore_backup(settings: Settings, source: Path) -> RestoreReport:
                                     f"{RestoreTargetNotEmpty.message_en} ({where})", detail={"problems": problems})
     database = description["database"]
     url = settings.effective_database_url
-    try:
-        restore_database(url, source / "data" / database["file"], database["kind"])
-    except DumpError as exc:
-        raise BackupError(f"Không nạp được cơ sở dữ liệu: {exc}", f"The database could not be loaded: {exc}",
-                          code="restore_database_failed") from exc
-    upgrade(url)  # a backup from an older release moves to the current schema
+    with steps("database"):
+        try:
+            restore_database(url, source / "data" / database["file"], database["kind"])
+        except DumpError as exc:
+            raise BackupError(f"Không nạp được cơ sở dữ liệu: {exc}", f"The database could not be loaded: {exc}",
+                              code="restore_database_failed") from exc
+        upgrade(url)  # a backup from an older release moves to the current schema
     with opened_backends(settings) as backends:
-        restored = _restore_blobs(backends.blobs, source, mode)
+        with steps("blobs"):
+            restored = _restore_blobs(backends.blobs, source, mode)
         counts = _counts(backends, description["counts"])
-        with backends.uow() as uow:
-            head_id, head_hash = uow.access_log.head()
-        recorded = description["audit_head"]
-        head_matches = (head_id, head_hash) == (recorded["entry_id"], recorded["entry_hash"])
-        result = verify_audit_chain(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock)
-        originals, missing = _check_originals(backends)
-        reindexed = reindex_all(uow=backends.uow(), index=backends.search)
+        with steps("audit chain"):
+            with backends.uow() as uow:
+                head_id, head_hash = uow.access_log.head()
+            recorded = description["audit_head"]
+            head_matches = (head_id, head_hash) == (recorded["entry_id"], recorded["entry_hash"])
+            result = verify_audit_chain(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock)
+        with steps("originals"):
+            originals, missing = _check_originals(backends)
+        with steps("search index"):
+            reindexed = reindex_all(uow=backends.uow(), index=backends.search)
         key_check = description.get("signing_key_check")
         key_matches = (None if key_check is None
                        else backends.signer.verify(KEY_CHECK_PURPOSE, KEY_CHECK_MESSAGE, key_check))
@@ -127,11 +138,25 @@ def restore_backup(settings: Settings, source: Path) -> RestoreReport:
             source=source, database_kind=database["kind"], counts=counts, expected_counts=description["counts"],
             blobs_restored=restored, originals_checked=originals, originals_missing=missing, reindexed=reindexed,
             audit_intact=result.intact, audit_message=describe(result), audit_head_matches=head_matches,
-            signing_key_matches=key_matches, settings_differences=_differences(source, settings))
+            signing_key_matches=key_matches, settings_differences=_differences(source, settings),
+            seconds=steps.seconds)
         _record(backends, BACKUP_ACTOR, AccessKind.BACKUP_RESTORED, {
             "path": str(source), "ok": report.ok, "counts": counts, "blobs_restored": restored,
             "audit_intact": result.intact, "audit_head_matches": head_matches, "reindexed": reindexed})
     return report
+
+
+class _Steps:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = time.perf_counter() - started
 
 
 def _restore_blobs(blobs: Any, source: Path, mode: str) -> int:
