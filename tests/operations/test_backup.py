@@ -232,3 +232,28 @@ def test_a_versioned_bucket_is_backed_up_as_a_manifest_and_brought_back(tmp_path
     assert report.ok and not report.originals_missing, report
     with opened_backends(settings) as second:
         assert _sha256(second, original_key(sha)) == sha
+
+
+def test_the_commands_back_up_list_and_restore(backed_up: tuple[Backends, Path], tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    first, nightly = backed_up
+    monkeypatch.setenv("HOSO_DATA_DIR", str(first.settings.data_dir))
+    monkeypatch.setenv("HOSO_DATABASE_URL", first.settings.database_url)
+    monkeypatch.setenv("HOSO_BACKUP_DIR", str(nightly.parent))
+    monkeypatch.setenv("HOSO_SECRET_KEY", TEST_SECRET)
+    assert main(["backup"]) == 0  # into HOSO_BACKUP_DIR/hoso-<time>, then read back
+    out = capsys.readouterr().out
+    assert "Đã sao lưu / backup written" in out and "re-verified: nguyên vẹn / intact" in out
+    made = Path(out.split("backup written: ")[1].split("\n")[0])
+    assert made.parent == nightly.parent and made.name.startswith("hoso-")
+    main(["backups"])
+    listing = capsys.readouterr().out
+    assert f"đã kiểm tra, nguyên vẹn / verified    {made}" in listing
+
+    monkeypatch.setenv("HOSO_DATA_DIR", str(tmp_path / "restored"))
+    monkeypatch.delenv("HOSO_DATABASE_URL")
+    assert main(["restore", str(made)]) == 0
+    report = capsys.readouterr().out
+    assert "dossiers 1/1, documents 1/1" in report and "document originals: 1/1" in report
+    assert "head matches the backup: có / yes" in report and "complete and verified" in report
