@@ -224,7 +224,8 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def create_backup(backends: Backends, target: Path, *, actor: Principal = BACKUP_ACTOR) -> BackupSummary:
+def create_backup(backends: Backends, target: Path, *, actor: Principal = BACKUP_ACTOR,
+                  portable: bool = False) -> BackupSummary:
     """Writes a backup of this instance into `target` (a new or empty directory) and records it in the audit chain.
     Reads only (besides the audit entry); the instance keeps serving meanwhile."""
     target = target.resolve()
@@ -235,7 +236,7 @@ def create_backup(backends: Backends, target: Path, *, actor: Principal = BACKUP
     staging.mkdir()
     try:
         created_at = backends.clock.now()
-        facts = dump_database(backends.settings.effective_database_url, staging)
+        facts = dump_database(backends.settings.effective_database_url, staging, portable=portable)
         mode, blob_count, blob_bytes = _backup_blobs(backends.blobs, staging, facts.audit_head_id)
         (staging / SETTINGS_JSON).write_text(json.dumps(safe_settings(backends.settings), ensure_ascii=False,
                                                         indent=2), encoding="utf-8")

@@ -38,7 +38,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         target = Path(args.dir) if args.dir else (
             settings.effective_backup_dir / f"hoso-{backends.clock.now().strftime('%Y%m%dT%H%M%SZ')}")
-        summary = create_backup(backends, target)
+        summary = create_backup(backends, target, portable=args.portable)
         counts = summary.counts
         how = "bản sao / copied" if summary.blob_mode == "copy" else "danh sách phiên bản S3 / S3 version manifest"
         print(f"Đã sao lưu / backup written: {summary.path}\n"
@@ -121,6 +121,9 @@ def register_ops_commands(sub: Any) -> None:
     backup.add_argument("dir", nargs="?", help="a new or empty directory (default: HOSO_BACKUP_DIR/hoso-<time>)")
     backup.add_argument("--verify", action="store_true", help="re-check an existing backup's hashes instead")
     backup.add_argument("--no-verify", action="store_true", help="skip re-reading the new backup")
+    backup.add_argument("--portable", action="store_true",
+                        help="a logical dump (JSON lines) that restores into SQLite or PostgreSQL alike, instead of "
+                             "pg_dump / the SQLite file (used anyway when pg_dump is missing)")
     backup.set_defaults(func=cmd_backup)
     backups = sub.add_parser("backups", help="list backups with their size and verification status")
     backups.add_argument("--json", action="store_true")

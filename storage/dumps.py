@@ -14,11 +14,14 @@ from pathlib import Path
 from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from storage.logical_dump import LOGICAL_DUMP, dump_logical, restore_logical
+
 SQLITE_DUMP = "database.sqlite3"
 POSTGRES_DUMP = "database.pgdump"
 # What a backup counts, to say in its report what it holds and to check a restore against.
 COUNTED_TABLES = ("dossiers", "documents", "users", "agencies", "access_log")
 DUMP_TIMEOUT_SECONDS = 6 * 3600
+PORTABLE_METHOD = "portable logical dump (JSON lines)"
 
 
 class DumpError(RuntimeError):
@@ -75,9 +78,21 @@ def _tool(name: str) -> str:
     return found
 
 
-def dump_database(url: str, directory: Path) -> DumpFacts:
-    """Writes the database's dump into `directory` and returns what it holds. Reads only; safe to repeat."""
+def dump_database(url: str, directory: Path, *, portable: bool = False) -> DumpFacts:
+    """Writes the database's dump into `directory` and returns what it holds. Reads only; safe to repeat.
+    `portable` (or no pg_dump installed): a logical dump (storage.logical_dump) that loads into either kind."""
     kind = database_kind(url)
+    if kind == "sqlite" and portable:
+        facts = dump_database(url, directory)
+        copied = directory / SQLITE_DUMP
+        engine = create_engine(f"sqlite:///{copied}")
+        try:
+            with engine.connect() as conn:
+                dump_logical(conn, directory / LOGICAL_DUMP)
+        finally:
+            engine.dispose()
+        copied.unlink()
+        return DumpFacts(kind, LOGICAL_DUMP, PORTABLE_METHOD, facts.audit_head_id, facts.audit_head_hash, facts.counts)
     if kind == "sqlite":
         target = directory / SQLITE_DUMP
         source = sqlite3.connect(_sqlite_path(url))
@@ -100,6 +115,10 @@ def dump_database(url: str, directory: Path) -> DumpFacts:
         with engine.connect() as conn:
             snapshot = str(conn.execute(text("SELECT pg_export_snapshot()")).scalar_one())
             head_id, head_hash, counts = _facts(conn)
+            if portable or shutil.which("pg_dump") is None:
+                dump_logical(conn, directory / LOGICAL_DUMP)
+                conn.rollback()
+                return DumpFacts(kind, LOGICAL_DUMP, PORTABLE_METHOD, head_id, head_hash, counts)
             libpq_url, env = _libpq(url)
             completed = subprocess.run(
                 [_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
@@ -129,7 +148,11 @@ def database_is_empty(url: str) -> bool:
 
 
 def restore_database(url: str, dump: Path, kind: str) -> None:
-    """Loads `dump` (made by dump_database for a database of `kind`) into the EMPTY database at `url`."""
+    """Loads `dump` (made by dump_database for a database of `kind`) into the EMPTY database at `url`; a logical
+    dump loads into either kind."""
+    if dump.name == LOGICAL_DUMP:
+        restore_logical(url, dump)
+        return
     target_kind = database_kind(url)
     if target_kind != kind:
         raise DumpError(f"the backup holds a {kind} database; the target is {target_kind}")
