@@ -93,6 +93,7 @@ bench: system-deps venv services-up
 	$(PY) -m bench.fixity
 	$(PY) -m bench.bags
 	$(PY) -m bench.workers
+	$(PY) -m bench.backup
 
 clean:
 	rm -rf $(STAMPS) var .pytest_cache .mypy_cache .ruff_cache

@@ -24,6 +24,7 @@ from api.routes import (
     archive_alerts,
     archive_checks,
     auth,
+    backups,
     documents,
     dossiers,
     health,
@@ -48,7 +49,7 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     for module in (auth, agencies, procedures, dossiers, receipts, documents, shares, access_log, search, alerts,
                    stats, users, integrations, webhooks, public, archive_alerts, archive, archival_files,
-                   archive_checks):
+                   archive_checks, backups):
         router.include_router(module.router)
     return router
 

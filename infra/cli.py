@@ -14,7 +14,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from infra.cli_archive import register_archive_commands
+from infra.cli_ops import register_ops_commands
 from infra.settings import Settings
 from infra.wiring import opened_backends
 from records.access import Role
@@ -57,7 +60,12 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_load_demo(settings: Settings, args: argparse.Namespace) -> int:
     from infra.demo import DEMO_PASSWORD, load_demo
+    from infra.settings import Mode
 
+    if settings.mode is Mode.PRODUCTION:
+        print("Không nạp dữ liệu mẫu ở chế độ production (tài khoản mẫu dùng chung một mật khẩu) / "
+              "refusing to load demo data in production mode (the demo accounts share one password)", file=sys.stderr)
+        return 2
     _migrate(settings)
     with opened_backends(settings) as backends:
         summary = load_demo(backends, with_dossiers=not args.no_dossiers)
@@ -96,6 +104,13 @@ def cmd_export_procedures(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def _production_refusal(settings: Settings) -> str | None:
+    from infra.production import production_refusal
+
+    with opened_backends(settings) as backends:
+        return production_refusal(backends)
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -103,6 +118,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     if not args.no_migrate:
         _migrate(settings)
+    if (refused := _production_refusal(settings)) is not None:
+        print(refused, file=sys.stderr)
+        return 2
     host, port = args.host or settings.host, args.port or settings.port
     # uvicorn stops on SIGTERM and then re-raises it: with the default handler the process would die before the
     # worker is stopped. Turned into SystemExit, the `finally` below runs.
@@ -284,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("export-procedures", help="print the procedure catalogue as JSON").set_defaults(
         func=cmd_export_procedures)
     register_archive_commands(sub)
+    register_ops_commands(sub)
     return parser
 
 
@@ -291,8 +310,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings()
-    except ValueError as exc:
-        print(f"Cấu hình không hợp lệ / invalid settings: {exc}", file=sys.stderr)
+    except ValidationError as exc:
+        reasons = "\n".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+        print(f"Cấu hình không hợp lệ / invalid settings:\n{reasons}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:

@@ -9,6 +9,7 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -98,6 +99,8 @@ class Settings(BaseSettings):
         for entry in cleaned:
             ipaddress.ip_network(entry, strict=False)  # ValueError names the bad entry
         return cleaned
+    # Backups (`hoso backup`): where `hoso backups` and the admin API look for them; empty: data_dir/backups.
+    backup_dir: Path | None = None
 
     @property
     def deposit_rule(self) -> DepositRule:
@@ -113,15 +116,14 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.mode is Mode.PRODUCTION:
-            if len(self.secret_key) < MIN_SECRET_LENGTH:
-                raise ValueError("HOSO_SECRET_KEY must be set to a random value of 32+ characters in production")
-            if not self.database_url or self.database_url.startswith("sqlite"):
-                raise ValueError("production mode needs HOSO_DATABASE_URL pointing at PostgreSQL")
-            if not self.celery_broker_url:
-                raise ValueError("production mode needs HOSO_CELERY_BROKER_URL (Redis)")
-            if not self.s3_endpoint:
-                raise ValueError("production mode needs HOSO_S3_ENDPOINT (MinIO/S3) for the originals")
+            problems = production_problems(self)
+            if problems:
+                raise ValueError(refusal_message(problems))
         return self
+
+    @property
+    def effective_backup_dir(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
 
     @property
     def effective_deposit_dir(self) -> Path:
@@ -150,3 +152,65 @@ class Settings(BaseSettings):
                 with os.fdopen(fd, "w") as handle:
                     handle.write(secrets.token_hex(32))
         return path.read_text().strip()
+
+
+# Values that must never guard a production install: the MinIO image's own defaults, placeholders from examples
+# and the demo data's shared password.
+KNOWN_DEFAULT_SECRETS = frozenset({"minioadmin", "changeme", "change-me", "secret", "password", "hoso",
+                                   "hoso-demo-2025", "admin", "admin123", "123456", "12345678"})
+MIN_S3_SECRET_LENGTH = 12
+
+
+def _looks_default(value: str) -> bool:
+    lowered = value.strip().lower()
+    return lowered in KNOWN_DEFAULT_SECRETS or "change-me" in lowered or "changeme" in lowered
+
+
+def production_problems(settings: Settings) -> list[tuple[str, str]]:
+    """What makes these settings unsafe for production: (Vietnamese, English) per problem; empty when none."""
+    problems: list[tuple[str, str]] = []
+    key = settings.secret_key
+    if len(key) < MIN_SECRET_LENGTH or _looks_default(key) or len(set(key)) < 10:
+        problems.append(("HOSO_SECRET_KEY phải là một chuỗi ngẫu nhiên từ 32 ký tự trở lên "
+                         "(ví dụ: python -c 'import secrets; print(secrets.token_hex(32))')",
+                         "HOSO_SECRET_KEY must be a random value of 32+ characters "
+                         "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')"))
+    if not settings.database_url or settings.database_url.startswith("sqlite"):
+        problems.append(("chế độ production cần HOSO_DATABASE_URL trỏ tới PostgreSQL",
+                         "production mode needs HOSO_DATABASE_URL pointing at PostgreSQL"))
+    if not settings.celery_broker_url:
+        problems.append(("chế độ production cần HOSO_CELERY_BROKER_URL (Redis)",
+                         "production mode needs HOSO_CELERY_BROKER_URL (Redis)"))
+    if not settings.s3_endpoint:
+        problems.append(("chế độ production cần HOSO_S3_ENDPOINT (MinIO/S3) để lưu bản gốc",
+                         "production mode needs HOSO_S3_ENDPOINT (MinIO/S3) for the originals"))
+    elif (_looks_default(settings.s3_access_key) or _looks_default(settings.s3_secret_key)
+          or len(settings.s3_secret_key) < MIN_S3_SECRET_LENGTH):
+        problems.append(("HOSO_S3_ACCESS_KEY/HOSO_S3_SECRET_KEY đang là mật khẩu mặc định hoặc quá ngắn "
+                         f"(cần khóa bí mật từ {MIN_S3_SECRET_LENGTH} ký tự, không dùng minioadmin)",
+                         "HOSO_S3_ACCESS_KEY/HOSO_S3_SECRET_KEY are the default credentials or too short "
+                         f"(the secret needs {MIN_S3_SECRET_LENGTH}+ characters, never minioadmin)"))
+    for name, url in (("HOSO_DATABASE_URL", settings.database_url), ("HOSO_CELERY_BROKER_URL",
+                                                                     settings.celery_broker_url)):
+        password = _url_password(url)
+        if password is not None and _looks_default(password):
+            problems.append((f"mật khẩu trong {name} là mật khẩu mặc định", f"the password in {name} is a default one"))
+    admin_password = os.environ.get("HOSO_ADMIN_PASSWORD")
+    if admin_password is not None and _looks_default(admin_password):
+        problems.append(("HOSO_ADMIN_PASSWORD là mật khẩu mặc định/mẫu",
+                         "HOSO_ADMIN_PASSWORD is a default/demo password"))
+    return problems
+
+
+def refusal_message(problems: list[tuple[str, str]]) -> str:
+    lines = ["Từ chối khởi động ở chế độ production vì cấu hình chưa an toàn / "
+             "refusing to start in production mode with unsafe settings:"]
+    lines += [f"  - {vi} / {en}" for vi, en in problems]
+    return "\n".join(lines)
+
+
+def _url_password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password if url else None
+    except ValueError:
+        return None

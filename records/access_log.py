@@ -55,6 +55,9 @@ class AccessKind(StrEnum):
     BAG_EXPORTED = "bag_exported"
     BAG_IMPORTED = "bag_imported"
     AUDIT_VERIFIED = "audit_verified"  # someone (or the schedule) recomputed the audit chain; the outcome in detail
+    BACKUP_CREATED = "backup_created"  # `hoso backup`: where, how big, the manifest's hash, the chain head it holds
+    BACKUP_VERIFIED = "backup_verified"  # a backup's hashes were checked again; the outcome in detail
+    BACKUP_RESTORED = "backup_restored"  # this instance was brought back from a backup (the first entry after it)
 
 
 # The kinds that record a read (the rest record writes: the audit trail).

@@ -9,6 +9,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, BinaryIO, cast
 
@@ -43,6 +44,14 @@ READ_TIMEOUT_SECONDS = 120.0
 RETRIES = 2
 _MISSING_CODES = frozenset({"NoSuchKey", "NoSuchBucket"})
 _TRANSIENT_CODES = frozenset({"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout"})
+
+
+@dataclass(frozen=True)
+class BlobVersion:
+    key: str
+    version_id: str
+    size: int
+    sha256: str
 
 
 class S3BlobStore:
@@ -162,6 +171,52 @@ class S3BlobStore:
             except S3Error as exc:
                 if exc.code not in _MISSING_CODES:
                     raise
+
+    # Versions, for backups of a versioned bucket: a manifest of (key, version id, SHA-256) instead of a copy.
+
+    def versioned(self) -> bool:
+        """True when the bucket keeps versions (always so with object lock)."""
+        with _backend_errors():
+            try:
+                return bool(self._client.get_bucket_versioning(self.bucket).status == ENABLED)
+            except S3Error as exc:
+                if exc.code in _MISSING_CODES:
+                    return False
+                raise
+
+    def current_versions(self, prefix: str = "") -> Iterator[BlobVersion]:
+        """Each key's current version with its size and SHA-256 (one HEAD request per key)."""
+        for key in self.keys(prefix):
+            version = self.version(key)
+            if version is not None:
+                yield version
+
+    def version(self, key: str, version_id: str | None = None) -> BlobVersion | None:
+        """A version of `key` (the current one without `version_id`), or None when there is none."""
+        check_key(key)
+        with _backend_errors():
+            try:
+                stat = self._client.stat_object(self.bucket, key, version_id=version_id)
+            except S3Error as exc:
+                if exc.code in _MISSING_CODES | {"NoSuchVersion", "InvalidArgument"}:
+                    return None
+                raise
+        sha256 = str((stat.metadata or {}).get(SHA256_HEADER) or "").lower()
+        return BlobVersion(key, stat.version_id or "", stat.size or 0, sha256)
+
+    def bring_back(self, key: str, version_id: str) -> bool:
+        """Makes `version_id` the current content of `key` again when the current one differs or was deleted (a
+        server-side copy: a new version with the old content). True when it copied. Safe to repeat."""
+        wanted = self.version(key, version_id)
+        if wanted is None:
+            raise BlobMissing(detail={"key": key, "version_id": version_id})
+        current = self.version(key)
+        if current is not None and (current.version_id == version_id or current.sha256 == wanted.sha256):
+            return False
+        with _backend_errors():
+            self._client.copy_object(self.bucket, key, CopySource(self.bucket, key, version_id=version_id),
+                                     metadata={SHA256_HEADER: wanted.sha256}, metadata_directive=REPLACE)
+        return True
 
     # ObjectLock (records.blobs): the bucket is created with object lock when `object_lock` is set.
 
