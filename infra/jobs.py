@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from infra.backends import Backends
 from ingest.pipeline import PipelineSettings, process_document
-from ingest.recognize import TesseractRecognizer
+from ingest.recognize import TesseractRecognizer, ocr_options
 from records.documents import DocumentStatus
 from records.services.documents import mark_indexed
 from records.services.holds import lock_held_document_blobs
@@ -18,14 +18,16 @@ def recognizer_for(backends: Backends) -> TesseractRecognizer:
     if not isinstance(recognizer, TesseractRecognizer):
         with backends.uow() as uow:
             codes = [agency.code for agency in uow.agencies.list()]
-        recognizer = backends.recognizer = TesseractRecognizer(known_agency_codes=codes)
+        recognizer = backends.recognizer = TesseractRecognizer(
+            known_agency_codes=codes, options=ocr_options(backends.settings.processing_budget))
     return recognizer
 
 
 def process_document_job(backends: Backends, document_id: str) -> DocumentStatus:
     status = process_document(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock, tasks=backends.tasks,
                               recognizer=recognizer_for(backends),
-                              settings=PipelineSettings(workdir=backends.settings.data_dir / "work"),
+                              settings=PipelineSettings(workdir=backends.settings.data_dir / "work",
+                                                        limits=backends.settings.processing_budget),
                               document_id=document_id)
     lock_held_document_blobs(uow=backends.uow(), blobs=backends.blobs, document_id=document_id)
     return status

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingest.budget import ProcessingBudget
 from records.archival_files import DepositRule
 
 MIN_SECRET_LENGTH = 32
@@ -70,6 +71,25 @@ class Settings(BaseSettings):
     # permanently) to the historical archive by the end of the year this many years after it (Law on Archives 2011).
     deposit_agency_days: int = Field(default=365, ge=1, le=36500)
     deposit_historical_years: int = Field(default=10, ge=1, le=100)
+    # Processing budget of one document (ingest.budget), checked at upload and in the worker alike.
+    budget_max_pages: int = Field(default=2_000, ge=1, le=100_000)
+    budget_max_page_pixels: int = Field(default=150_000_000, ge=1_000_000)
+    budget_max_image_bytes: int = Field(default=64 * 1024**3, ge=1024**2)
+    budget_max_stream_bytes: int = Field(default=256 * 1024**2, ge=1024**2)
+    budget_cpu_seconds_base: float = Field(default=120.0, gt=0)
+    budget_cpu_seconds_per_page: float = Field(default=30.0, gt=0)
+    budget_tool_memory_mb: int = Field(default=2048, ge=256)  # RLIMIT_AS of each Tesseract / renderer run
+    budget_tool_seconds: float = Field(default=120.0, gt=0)  # one Tesseract / renderer run, wall clock
+
+    @property
+    def processing_budget(self) -> ProcessingBudget:
+        return ProcessingBudget(
+            max_pages=self.budget_max_pages, max_page_pixels=self.budget_max_page_pixels,
+            max_render_pixels=min(ProcessingBudget.max_render_pixels, self.budget_max_page_pixels),
+            max_image_bytes=self.budget_max_image_bytes, max_stream_bytes=self.budget_max_stream_bytes,
+            max_streams_bytes=max(ProcessingBudget.max_streams_bytes, self.budget_max_stream_bytes),
+            cpu_seconds_base=self.budget_cpu_seconds_base, cpu_seconds_per_page=self.budget_cpu_seconds_per_page,
+            tool_memory_bytes=self.budget_tool_memory_mb * 1024**2, render_timeout_s=self.budget_tool_seconds)
 
     @property
     def deposit_rule(self) -> DepositRule:

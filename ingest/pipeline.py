@@ -20,6 +20,7 @@ from typing import Protocol
 
 from PIL import Image
 
+from ingest.budget import BudgetMemory, CpuMeter, configure_pillow, metered
 from ingest.pages import PageImage, PageLimits, inspect_document, iter_page_images, iter_thumbnails
 from ingest.pdf_text import iter_pdf_text
 from ingest.sniff import FileKind, sniff_path
@@ -78,15 +79,19 @@ def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: 
     document = _start(uow, clock, document_id)
     if document is None:
         return DocumentStatus.FAILED
+    configure_pillow(settings.limits)
     try:
-        with _fetched(blobs, document, settings.workdir) as path:
+        with _fetched(blobs, document, settings.workdir) as path, metered(
+                CpuMeter.for_document(settings.limits)) as meter:
             kind = sniff_path(path, document.filename).kind
-            pages, page_count, pdf = _extract(uow, clock, document, path, kind, recognizer, settings)
+            pages, page_count, pdf = _extract(uow, clock, document, path, kind, recognizer, settings, meter)
             derived = _store_derivatives(blobs, document, path, kind, pages, pdf, settings)
     except (BackendUnavailable, OSError):
         raise  # transient: the task retries, the status stays where it was
     except DomainError as error:
         return _fail(uow, clock, document_id, error.code, error.message_vi)
+    except MemoryError:  # in-process decoding past what the worker can hold: named like a tool's
+        return _fail(uow, clock, document_id, BudgetMemory.code, BudgetMemory.message_vi)
     except Exception as error:  # a bug or a tool crash: recorded with its kind, never "unknown"
         log.exception("document %s failed", document_id)
         return _fail(uow, clock, document_id, "processing_failed", f"{type(error).__name__}: {error}"[:500])
@@ -157,8 +162,9 @@ def _fetched(blobs: BlobStore, document: Document, workdir: Path) -> Iterator[Pa
 
 
 def _extract(uow: UnitOfWork, clock: Clock, document: Document, path: Path, kind: FileKind, recognizer: Recognizer,
-             settings: PipelineSettings) -> tuple[list[PageText], int, Path | None]:
+             settings: PipelineSettings, meter: CpuMeter) -> tuple[list[PageText], int, Path | None]:
     info = inspect_document(path, kind, limits=settings.limits)
+    meter.allow_pages(info.page_count)
     texts: dict[int, PageText] = {}
     if kind is FileKind.PDF:
         for page in iter_pdf_text(path, limits=settings.limits):
