@@ -32,7 +32,7 @@ MIN_LETTERS = 20  # fewer letters than this on a page: OCR it (it costs little a
 SCAN_IMAGE_PIXELS = 500_000  # an image this large on a page is probably a scan (A4 at ~85 dpi)
 SCAN_MIN_LETTERS = 200  # ...and a text layer shorter than this over it is a header or a page number
 MAX_BAD_SHARE = 0.05  # replacement, private-use and control characters among the visible ones
-MAX_CONTENT_BYTES = 4 * 1024 * 1024  # raw content stream bytes read for text; past it: OCR (a rendered page)
+MAX_CONTENT_BYTES = 4 * 1024 * 1024  # content bytes of a page read for text; past it: OCR (a rendered page)
 MIN_WORD_SHARE = 0.5  # Vietnamese syllables among the words, or plain Latin words (see `judge_text`)
 
 
@@ -136,17 +136,9 @@ def _largest_image(resources: object, depth: int = 0) -> int:
 
 
 def _content_bytes(page: pypdf.PageObject) -> int:
-    """Raw (compressed) bytes of the page's content streams, from their dictionaries."""
-    contents = page.get("/Contents")
-    contents = contents.get_object() if contents is not None else None
-    streams = contents if isinstance(contents, pypdf.generic.ArrayObject) else [contents] if contents else []
-    total = 0
-    for stream in streams:
-        stream = stream.get_object()
-        if isinstance(stream, pypdf.generic.StreamObject):
-            length = stream.get("/Length", 0)
-            total += int(length.get_object() if hasattr(length, "get_object") else length)
-    return total
+    """Decoded bytes of the page's content streams (pypdf itself stops inflating at 75 MB)."""
+    contents = page.get_contents()
+    return len(contents.get_data()) if contents is not None else 0
 
 
 def _page_text(page: pypdf.PageObject, number: int, min_letters: int) -> PageText:
