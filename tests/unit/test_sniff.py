@@ -72,7 +72,8 @@ def test_a_pdf_header_anywhere_but_at_offset_0_is_not_a_pdf(samples: dict[FileKi
 
 
 @pytest.mark.parametrize("head", [b"\x89PNG\r\n\x1a\n" + bytes(64), b"\xff\xd8\xff", b"II*\x00\x00\x00\x00\x00",
-                                  b"%PDF-x.y garbage"], ids=["png-without-ihdr", "jpeg-cut", "tiff-ifd-0", "pdf-no-version"])
+                                  b"%PDF-x.y garbage"],
+                         ids=["png-without-ihdr", "jpeg-cut", "tiff-ifd-0", "pdf-no-version"])
 def test_a_magic_number_alone_without_what_must_follow_is_not_enough(head: bytes) -> None:
     with pytest.raises(UnsupportedType):
         sniff_kind(head)
