@@ -163,8 +163,8 @@ _OUT_OF_MEMORY = re.compile(rb"out of memory|bad_alloc|cannot allocate|memory al
 
 def run_tool(command: Sequence[str], *, timeout: float, memory_bytes: int | None,
              env: dict[str, str] | None = None, capture_stdout: bool = False) -> subprocess.CompletedProcess[bytes]:
-    """Runs a tool with RLIMIT_AS = `memory_bytes`, RLIMIT_CPU = the current document's CPU time left (or
-    `timeout`) and a wall-clock `timeout`. Returns the finished process whatever its exit status; raises
+    """Runs a tool with RLIMIT_AS = `memory_bytes`, RLIMIT_CPU = `timeout` or the current document's CPU
+    time left if less, and a wall-clock `timeout` (for a tool that hangs without spending CPU). Returns the finished process whatever its exit status; raises
     BudgetCpu (CPU limit or timeout), BudgetMemory (it could not allocate), FileNotFoundError."""
     meter = _meter.get()
     cpu = timeout if meter is None else min(timeout, meter.remaining)
@@ -173,7 +173,7 @@ def run_tool(command: Sequence[str], *, timeout: float, memory_bytes: int | None
     detail = {"tool": os.path.basename(command[0]), "limit_seconds": round(cpu, 1)}
     try:
         # preexec_fn only calls setrlimit between fork and exec (the worker runs one task per process)
-        finished = subprocess.run(list(command), env=env, check=False, timeout=min(timeout, cpu * 2 + 5),
+        finished = subprocess.run(list(command), env=env, check=False, timeout=timeout,
                                   stdout=subprocess.PIPE if capture_stdout else subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, preexec_fn=_limits(memory_bytes, math.ceil(cpu)))
     except subprocess.TimeoutExpired as error:
