@@ -164,8 +164,9 @@ _OUT_OF_MEMORY = re.compile(rb"out of memory|bad_alloc|cannot allocate|memory al
 def run_tool(command: Sequence[str], *, timeout: float, memory_bytes: int | None,
              env: dict[str, str] | None = None, capture_stdout: bool = False) -> subprocess.CompletedProcess[bytes]:
     """Runs a tool with RLIMIT_AS = `memory_bytes`, RLIMIT_CPU = `timeout` or the current document's CPU
-    time left if less, and a wall-clock `timeout` (for a tool that hangs without spending CPU). Returns the finished process whatever its exit status; raises
-    BudgetCpu (CPU limit or timeout), BudgetMemory (it could not allocate), FileNotFoundError."""
+    time left if less, and a wall-clock `timeout` (for a tool that hangs without spending CPU). Returns the
+    finished process whatever its exit status; raises BudgetCpu (CPU limit or timeout), BudgetMemory (it could
+    not allocate), FileNotFoundError."""
     meter = _meter.get()
     cpu = timeout if meter is None else min(timeout, meter.remaining)
     if cpu <= 0:
