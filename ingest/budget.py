@@ -158,7 +158,8 @@ def _limits(memory_bytes: int | None, cpu_seconds: int | None) -> Callable[[], N
     return apply
 
 
-_OUT_OF_MEMORY = re.compile(rb"out of memory|bad_alloc|cannot allocate|memory allocation|malloc", re.IGNORECASE)
+_OUT_OF_MEMORY = re.compile(rb"out of memory|bad_alloc|cannot allocate|memory allocation|malloc|MemoryError",
+                            re.IGNORECASE)
 
 
 def run_tool(command: Sequence[str], *, timeout: float, memory_bytes: int | None,
