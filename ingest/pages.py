@@ -551,6 +551,7 @@ def iter_thumbnails(path: StrPath, kind: FileKind, *, limits: PageLimits = PageL
         with _open_image(path) as image:
             _count_frames(image, kind, limits)
             for number in _image_frames(image, kind, limits):
+                check_cpu(f"thumbnail {number}")
                 if kind is FileKind.JPEG:
                     image.draft("RGB", (max_width, max_height))  # decode at 1/2…1/8 scale
                 yield _thumbnail(number, _upright(image, number), max_width, max_height)

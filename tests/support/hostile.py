@@ -111,6 +111,12 @@ def flate_bomb_pdf(target: Target) -> bytes:
     return _pdf_bytes(pdf, compress_streams=False, stream_decode_level=pikepdf.StreamDecodeLevel.none)
 
 
+def encrypted_flate_bomb_pdf(target: Target) -> bytes:
+    """The Flate bomb behind an owner password (opens without one): the count runs on the decrypted data."""
+    pdf = pikepdf.open(io.BytesIO(flate_bomb_pdf(target)))
+    return _pdf_bytes(pdf, compress_streams=False, encryption=pikepdf.Encryption(user="", owner="chu-so-huu"))
+
+
 def huge_page_pdf(_: Target) -> bytes:
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(595, 842))
@@ -240,6 +246,8 @@ CASES: tuple[HostileCase, ...] = (
     HostileCase("reference_loop_pdf", "vong-lap.pdf", reference_loop_pdf, failed="malformed_pdf"),
     HostileCase("thousands_of_pages_pdf", "nghin-trang.pdf", thousands_of_pages_pdf, refused=(422, "budget_pages")),
     HostileCase("flate_bomb_pdf", "bom-nen.pdf", flate_bomb_pdf, refused=(422, "budget_stream_bytes")),
+    HostileCase("encrypted_flate_bomb_pdf", "bom-nen-khoa.pdf", encrypted_flate_bomb_pdf,
+                refused=(422, "budget_stream_bytes")),
     HostileCase("huge_page_pdf", "trang-khong-lo.pdf", huge_page_pdf, refused=(422, "page_too_large")),
     HostileCase("huge_image_in_pdf", "anh-khong-lo.pdf", huge_image_in_pdf, refused=(422, "budget_pixels")),
     HostileCase("bomb_png", "bom.png", bomb_png, refused=(422, "budget_pixels")),
