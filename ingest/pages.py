@@ -9,13 +9,15 @@ Decisions (see the tests for each):
   (`malformed_pdf`) even though qpdf could rebuild part of it: that would archive an incomplete paper
   silently. A complete file whose cross-reference table qpdf has to rebuild is accepted, reported
   `repaired`; one qpdf cannot open at all, or with no pages, is `malformed_pdf`.
-- Limits (`PageLimits`): page count; page side (crop box × /UserUnit) `page_too_large`; pixels per image
-  or image page `image_too_large`, checked from headers before anything is decoded. The default 150 Mpx
-  (A0 at 300 dpi is 139 Mpx) sits below Pillow's own bomb limit (2 × MAX_IMAGE_PIXELS ≈ 179 Mpx), which is
-  left as it is (a process-wide setting); its DecompressionBombError is reported the same way.
+- Limits (`PageLimits`, the header part of the document's processing budget, ingest.budget): page count
+  `budget_pages`; page side (crop box × /UserUnit) `page_too_large`; pixels or side of an image or image
+  page `budget_pixels`; decoded bytes of all images `budget_image_bytes` and of each PDF stream
+  `budget_stream_bytes`, checked from headers before anything is decoded. The worker sets Pillow's own bomb
+  limit to the same pixel count (`configure_pillow`); its DecompressionBombError is reported the same way.
 - Pages for OCR come at 300 dpi: a scanned page that is one JPEG or CCITT image filling the page is taken
   out as it is (its own resolution, no re-rendering); any other page is rendered by pdftoppm (or
-  Ghostscript) in a subprocess with a timeout, at a lower dpi if 300 dpi would exceed `max_render_pixels`.
+  Ghostscript) in a subprocess under the budget's memory and CPU limits (`run_tool`), at a lower dpi if
+  300 dpi would exceed `max_render_pixels`.
 """
 
 from __future__ import annotations
