@@ -280,6 +280,17 @@ def _user_unit(page: pikepdf.Page) -> float:
         return 1.0
 
 
+def _jpeg_size(xobject: pikepdf.Stream) -> tuple[int, int]:
+    """The size a JPEG image XObject's own header gives (read from its SOF marker, nothing decoded)."""
+    try:
+        with Image.open(io.BytesIO(xobject.read_raw_bytes())) as image:
+            return image.size
+    except Image.DecompressionBombError as error:
+        raise ImageTooLarge(detail={"reason": str(error)}) from error
+    except _PIL_ERRORS:
+        return 0, 0  # not readable: the renderer skips it, or the fast path renders instead
+
+
 def _image_sizes(resources: pikepdf.Object | None, depth: int = 0) -> Iterator[tuple[int, int]]:
     """(width, height) of every image XObject the resources name, through up to three nested forms."""
     xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
@@ -294,6 +305,8 @@ def _image_sizes(resources: pikepdf.Object | None, depth: int = 0) -> Iterator[t
                 yield int(xobject.get("/Width", 0)), int(xobject.get("/Height", 0))
             except (TypeError, ValueError) as error:
                 raise MalformedPdf(detail={"reason": "an image has no numeric size"}) from error
+            if xobject.get("/Filter") == pikepdf.Name.DCTDecode:
+                yield _jpeg_size(xobject)  # what a decoder will make of it, whatever the dictionary says
         elif subtype == pikepdf.Name.Form and depth < 3:
             yield from _image_sizes(xobject.get("/Resources"), depth + 1)
 

@@ -138,6 +138,22 @@ def huge_image_in_pdf(target: Target) -> bytes:
     return _pdf_bytes(pdf)
 
 
+def jpeg_lying_about_its_size_pdf(target: Target) -> bytes:
+    """A page image whose dictionary says 100 × 100 while its JPEG data is larger than the pixel budget."""
+    side = int((target.max_page_pixels * 1.2) ** 0.5)
+    out = io.BytesIO()
+    Image.new("L", (side, side), 255).save(out, "JPEG", quality=10)
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    image = pikepdf.Stream(pdf, out.getvalue())
+    image.Type, image.Subtype, image.Filter = pikepdf.Name.XObject, pikepdf.Name.Image, pikepdf.Name.DCTDecode
+    image.Width, image.Height, image.ColorSpace, image.BitsPerComponent = 100, 100, pikepdf.Name.DeviceGray, 8
+    page = pdf.pages[0]
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=pdf.make_indirect(image)))
+    page.Contents = pdf.make_indirect(pikepdf.Stream(pdf, b"q 595 0 0 842 0 0 cm /Im0 Do Q"))
+    return _pdf_bytes(pdf)
+
+
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
@@ -250,6 +266,8 @@ CASES: tuple[HostileCase, ...] = (
                 refused=(422, "budget_stream_bytes")),
     HostileCase("huge_page_pdf", "trang-khong-lo.pdf", huge_page_pdf, refused=(422, "page_too_large")),
     HostileCase("huge_image_in_pdf", "anh-khong-lo.pdf", huge_image_in_pdf, refused=(422, "budget_pixels")),
+    HostileCase("jpeg_lying_about_its_size_pdf", "anh-noi-doi.pdf", jpeg_lying_about_its_size_pdf,
+                refused=(422, "budget_pixels")),
     HostileCase("bomb_png", "bom.png", bomb_png, refused=(422, "budget_pixels")),
     HostileCase("bomb_tiff", "bom.tiff", bomb_tiff, refused=(422, "budget_pixels")),
     HostileCase("thousands_of_frames_tiff", "nghin-khung.tiff", thousands_of_frames_tiff,
