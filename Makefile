@@ -94,6 +94,7 @@ bench: system-deps venv services-up
 	$(PY) -m bench.bags
 	$(PY) -m bench.workers
 	$(PY) -m bench.backup
+	$(PY) -m bench.hostile
 
 clean:
 	rm -rf $(STAMPS) var .pytest_cache .mypy_cache .ruff_cache

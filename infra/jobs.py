@@ -8,7 +8,7 @@ from datetime import timedelta
 from infra.backends import Backends
 from infra.settings import Settings
 from ingest.pipeline import PipelineSettings, Requeue, process_document
-from ingest.recognize import TesseractRecognizer
+from ingest.recognize import TesseractRecognizer, ocr_options
 from records.documents import DocumentStatus
 from records.search import SearchUnavailable
 from records.services.documents import mark_indexed, requeue_stuck_documents
@@ -23,14 +23,16 @@ def recognizer_for(backends: Backends) -> TesseractRecognizer:
     if not isinstance(recognizer, TesseractRecognizer):
         with backends.uow() as uow:
             codes = [agency.code for agency in uow.agencies.list()]
-        recognizer = backends.recognizer = TesseractRecognizer(known_agency_codes=codes)
+        recognizer = backends.recognizer = TesseractRecognizer(
+            known_agency_codes=codes, options=ocr_options(backends.settings.processing_budget))
     return recognizer
 
 
 def pipeline_settings(settings: Settings) -> PipelineSettings:
     return PipelineSettings(workdir=settings.data_dir / "work", chunk_pages=settings.ocr_chunk_pages,
                             chunk_seconds=settings.ocr_chunk_seconds,
-                            lease=timedelta(seconds=settings.document_lease_seconds))
+                            lease=timedelta(seconds=settings.document_lease_seconds),
+                            limits=settings.processing_budget)
 
 
 def process_document_job(backends: Backends, document_id: str, *, run_id: str | None = None,

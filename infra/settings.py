@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from ingest.budget import ProcessingBudget
 from records.archival_files import DepositRule
 
 MIN_SECRET_LENGTH = 32
@@ -101,6 +102,25 @@ class Settings(BaseSettings):
         return cleaned
     # Backups (`hoso backup`): where `hoso backups` and the admin API look for them; empty: data_dir/backups.
     backup_dir: Path | None = None
+    # Processing budget of one document (ingest.budget), checked at upload and in the worker alike.
+    budget_max_pages: int = Field(default=2_000, ge=1, le=100_000)
+    budget_max_page_pixels: int = Field(default=150_000_000, ge=1_000_000)
+    budget_max_image_bytes: int = Field(default=64 * 1024**3, ge=1024**2)
+    budget_max_stream_bytes: int = Field(default=256 * 1024**2, ge=1024**2)
+    budget_cpu_seconds_base: float = Field(default=120.0, gt=0)
+    budget_cpu_seconds_per_page: float = Field(default=30.0, gt=0)
+    budget_tool_memory_mb: int = Field(default=2048, ge=256)  # RLIMIT_AS of each Tesseract / renderer run
+    budget_tool_seconds: float = Field(default=120.0, gt=0)  # one Tesseract / renderer run, wall clock
+
+    @property
+    def processing_budget(self) -> ProcessingBudget:
+        return ProcessingBudget(
+            max_pages=self.budget_max_pages, max_page_pixels=self.budget_max_page_pixels,
+            max_render_pixels=min(ProcessingBudget.max_render_pixels, self.budget_max_page_pixels),
+            max_image_bytes=self.budget_max_image_bytes, max_stream_bytes=self.budget_max_stream_bytes,
+            max_streams_bytes=max(ProcessingBudget.max_streams_bytes, self.budget_max_stream_bytes),
+            cpu_seconds_base=self.budget_cpu_seconds_base, cpu_seconds_per_page=self.budget_cpu_seconds_per_page,
+            tool_memory_bytes=self.budget_tool_memory_mb * 1024**2, render_timeout_s=self.budget_tool_seconds)
 
     @property
     def deposit_rule(self) -> DepositRule:

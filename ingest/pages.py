@@ -9,13 +9,15 @@ Decisions (see the tests for each):
   (`malformed_pdf`) even though qpdf could rebuild part of it: that would archive an incomplete paper
   silently. A complete file whose cross-reference table qpdf has to rebuild is accepted, reported
   `repaired`; one qpdf cannot open at all, or with no pages, is `malformed_pdf`.
-- Limits (`PageLimits`): page count; page side (crop box × /UserUnit) `page_too_large`; pixels per image
-  or image page `image_too_large`, checked from headers before anything is decoded. The default 150 Mpx
-  (A0 at 300 dpi is 139 Mpx) sits below Pillow's own bomb limit (2 × MAX_IMAGE_PIXELS ≈ 179 Mpx), which is
-  left as it is (a process-wide setting); its DecompressionBombError is reported the same way.
+- Limits (`PageLimits`, the header part of the document's processing budget, ingest.budget): page count
+  `budget_pages`; page side (crop box × /UserUnit) `page_too_large`; pixels or side of an image or image
+  page `budget_pixels`; decoded bytes of all images `budget_image_bytes` and of each PDF stream
+  `budget_stream_bytes`, checked from headers before anything is decoded. The worker sets Pillow's own bomb
+  limit to the same pixel count (`configure_pillow`); its DecompressionBombError is reported the same way.
 - Pages for OCR come at 300 dpi: a scanned page that is one JPEG or CCITT image filling the page is taken
   out as it is (its own resolution, no re-rendering); any other page is rendered by pdftoppm (or
-  Ghostscript) in a subprocess with a timeout, at a lower dpi if 300 dpi would exceed `max_render_pixels`.
+  Ghostscript) in a subprocess under the budget's memory and CPU limits (`run_tool`), at a lower dpi if
+  300 dpi would exceed `max_render_pixels`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +39,8 @@ import numpy as np
 import pikepdf
 from PIL import Image, ImageOps
 
+from ingest.budget import BudgetImageBytes as BudgetImageBytes
+from ingest.budget import ProcessingBudget, check_cpu, check_pdf_streams, run_tool
 from ingest.sniff import FileKind
 from records.errors import DomainError, ValidationFailed
 
@@ -47,9 +50,9 @@ PageSource = Literal["embedded", "rendered", "scan"]
 
 
 class TooManyPages(ValidationFailed):
-    code = "too_many_pages"
-    message_vi = "Tài liệu có quá nhiều trang."
-    message_en = "The document has too many pages."
+    code = "budget_pages"
+    message_vi = "Tài liệu có nhiều trang hơn mức cho phép."
+    message_en = "The document has more pages than allowed."
 
 
 class PageTooLarge(ValidationFailed):
@@ -59,9 +62,9 @@ class PageTooLarge(ValidationFailed):
 
 
 class ImageTooLarge(ValidationFailed):
-    code = "image_too_large"
-    message_vi = "Ảnh trong tài liệu có quá nhiều điểm ảnh."
-    message_en = "An image in the document has too many pixels."
+    code = "budget_pixels"
+    message_vi = "Ảnh hoặc trang trong tài liệu có nhiều điểm ảnh hơn mức cho phép."
+    message_en = "An image or page of the document has more pixels than allowed."
 
 
 class EncryptedPdf(ValidationFailed):
@@ -94,13 +97,7 @@ class RendererUnavailable(DomainError):
     message_en = "No PDF page renderer (poppler-utils or ghostscript) is installed."
 
 
-@dataclass(frozen=True)
-class PageLimits:
-    max_pages: int = 2_000
-    max_page_side_pt: float = 14_400.0  # 200 in, 5.08 m: also the largest page PDF readers support
-    max_page_pixels: int = 150_000_000  # one image, scanned page or embedded image
-    max_render_pixels: int = 100_000_000  # a rendered page; the dpi drops to fit (A1 at 300 dpi is 70 Mpx)
-    render_timeout_s: float = 120.0
+PageLimits = ProcessingBudget  # the page checks are the header part of a document's processing budget
 
 
 @dataclass(frozen=True)
@@ -133,9 +130,9 @@ _PIL_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexEr
 
 # -- images -------------------------------------------------------------------------------------------
 def _check_pixels(width: int, height: int, number: int, limits: PageLimits) -> None:
-    if width * height > limits.max_page_pixels:
+    if width * height > limits.max_page_pixels or max(width, height) > limits.max_page_side_px:
         raise ImageTooLarge(detail={"page": number, "width": width, "height": height,
-                                    "limit_pixels": limits.max_page_pixels})
+                                    "limit_pixels": limits.max_page_pixels, "limit_side": limits.max_page_side_px})
 
 
 @contextmanager
@@ -176,6 +173,17 @@ def _count_frames(image: Image.Image, kind: FileKind, limits: PageLimits) -> int
     if count > 1:
         image.seek(0)
     return count
+
+
+def _check_image_bytes(image: Image.Image, kind: FileKind, limits: PageLimits) -> None:
+    """BudgetImageBytes when the frames together decode to more than `max_image_bytes` (from headers)."""
+    total = 0
+    for _ in _image_frames(image, kind, limits):
+        total += image.width * image.height * max(1, len(image.getbands()))
+        if total > limits.max_image_bytes:
+            raise BudgetImageBytes(detail={"limit_bytes": limits.max_image_bytes})
+    if kind is FileKind.TIFF:
+        image.seek(0)
 
 
 def _decode(frame: Image.Image, number: int) -> None:
@@ -272,6 +280,17 @@ def _user_unit(page: pikepdf.Page) -> float:
         return 1.0
 
 
+def _jpeg_size(xobject: pikepdf.Stream) -> tuple[int, int]:
+    """The size a JPEG image XObject's own header gives (read from its SOF marker, nothing decoded)."""
+    try:
+        with Image.open(io.BytesIO(xobject.read_raw_bytes())) as image:
+            return image.size
+    except Image.DecompressionBombError as error:
+        raise ImageTooLarge(detail={"reason": str(error)}) from error
+    except _PIL_ERRORS:
+        return 0, 0  # not readable: the renderer skips it, or the fast path renders instead
+
+
 def _image_sizes(resources: pikepdf.Object | None, depth: int = 0) -> Iterator[tuple[int, int]]:
     """(width, height) of every image XObject the resources name, through up to three nested forms."""
     xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
@@ -286,6 +305,8 @@ def _image_sizes(resources: pikepdf.Object | None, depth: int = 0) -> Iterator[t
                 yield int(xobject.get("/Width", 0)), int(xobject.get("/Height", 0))
             except (TypeError, ValueError) as error:
                 raise MalformedPdf(detail={"reason": "an image has no numeric size"}) from error
+            if xobject.get("/Filter") == pikepdf.Name.DCTDecode:
+                yield _jpeg_size(xobject)  # what a decoder will make of it, whatever the dictionary says
         elif subtype == pikepdf.Name.Form and depth < 3:
             yield from _image_sizes(xobject.get("/Resources"), depth + 1)
 
@@ -416,9 +437,11 @@ def choose_renderer(renderer: Renderer | None = None) -> Renderer:
 
 
 def _render(path: StrPath, first: int, last: int, directory: Path, *, renderer: Renderer,
-            timeout: float, dpi: float | None = None, width: int | None = None) -> list[tuple[int, Path]]:
+            timeout: float, memory_bytes: int | None = None, dpi: float | None = None,
+            width: int | None = None) -> list[tuple[int, Path]]:
     """Renders pages first..last to PPM files in `directory` (at `dpi`, or `width` pixels wide with
-    pdftoppm); returns (page number, file) in page order. PageRenderFailed on error or timeout."""
+    pdftoppm) under the budget's memory and CPU limits (`run_tool`); returns (page number, file) in page
+    order. PageRenderFailed on error, BudgetCpu / BudgetMemory past the limits."""
     source, prefix = str(Path(path).resolve()), str(directory / "page")
     if renderer == "pdftoppm":
         size = ["-scale-to-x", str(width), "-scale-to-y", "-1"] if width else ["-r", f"{dpi:.2f}"]
@@ -428,11 +451,7 @@ def _render(path: StrPath, first: int, last: int, directory: Path, *, renderer: 
                    "-dUseCropBox", "-dTextAlphaBits=4", "-dGraphicsAlphaBits=4", f"-dFirstPage={first}",
                    f"-dLastPage={last}", f"-sOutputFile={prefix}-%d.ppm", source]
     detail: dict[str, object] = {"first_page": first, "last_page": last, "renderer": renderer}
-    try:
-        finished = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                  timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as error:
-        raise PageRenderFailed(detail={**detail, "reason": f"timed out after {timeout:g} s"}) from error
+    finished = run_tool(command, timeout=timeout, memory_bytes=memory_bytes)
     found = sorted((int(match.group(1)), file) for file in directory.glob("page-*.ppm")
                    if (match := re.search(r"-(\d+)\.ppm$", file.name)))
     if renderer == "ghostscript":  # gs numbers its output files from 1
@@ -479,9 +498,11 @@ def inspect_document(path: StrPath, kind: FileKind, *, limits: PageLimits = Page
             _check_page_count(count, limits)
             for number, page in enumerate(pdf.pages, start=1):
                 _check_pdf_page(page, number, limits)
+            check_pdf_streams(pdf, limits)
             return DocumentInfo(kind, count, encrypted=pdf.is_encrypted, repaired=bool(pdf.get_warnings()))
     with _open_image(path) as image:
         count = _count_frames(image, kind, limits)
+        _check_image_bytes(image, kind, limits)
         if decode_images:
             for number in _image_frames(image, kind, limits):
                 _decode(image, number)
@@ -498,6 +519,7 @@ def iter_page_images(path: StrPath, kind: FileKind, *, limits: PageLimits = Page
         with _open_image(path) as image:
             wanted = _page_numbers(pages, _count_frames(image, kind, limits))
             for number in _image_frames(image, kind, limits) if wanted else ():
+                check_cpu(f"page {number}")
                 if number in wanted:
                     yield PageImage(number, _upright(image, number), _dpi(image), "scan")
                 if number == wanted[-1]:
@@ -506,6 +528,7 @@ def iter_page_images(path: StrPath, kind: FileKind, *, limits: PageLimits = Page
     with _open_pdf(path) as pdf, tempfile.TemporaryDirectory(prefix="hoso-render-") as directory:
         _check_page_count(len(pdf.pages), limits)
         for number in _page_numbers(pages, len(pdf.pages)):
+            check_cpu(f"page {number}")
             page = pdf.pages[number - 1]
             width, height = _check_pdf_page(page, number, limits)
             embedded = _embedded_page_image(page, number, limits)
@@ -514,7 +537,7 @@ def iter_page_images(path: StrPath, kind: FileKind, *, limits: PageLimits = Page
                 continue
             page_dpi = _render_dpi(width, height, dpi, limits)
             [(_, file)] = _render(path, number, number, Path(directory), renderer=choose_renderer(renderer),
-                                  timeout=limits.render_timeout_s, dpi=page_dpi)
+                                  timeout=limits.render_timeout_s, memory_bytes=limits.tool_memory_bytes, dpi=page_dpi)
             yield PageImage(number, _load_rendered(file, number), page_dpi, "rendered")
 
 
@@ -545,6 +568,7 @@ def iter_thumbnails(path: StrPath, kind: FileKind, *, limits: PageLimits = PageL
             for number in _image_frames(image, kind, limits):
                 if pages is not None and number not in pages:
                     continue
+                check_cpu(f"thumbnail {number}")
                 if kind is FileKind.JPEG:
                     image.draft("RGB", (max_width, max_height))  # decode at 1/2…1/8 scale
                 yield _thumbnail(number, _upright(image, number), max_width, max_height)
@@ -555,16 +579,18 @@ def iter_thumbnails(path: StrPath, kind: FileKind, *, limits: PageLimits = PageL
         _check_page_count(count, limits)
         wanted = range(1, count + 1) if pages is None else range(max(pages.start, 1), min(pages.stop, count + 1))
         for first in range(wanted.start, wanted.stop, chunk):
+            check_cpu(f"thumbnail {first}")
             last = min(wanted.stop - 1, first + chunk - 1)
             sizes = [_check_pdf_page(pdf.pages[n - 1], n, limits) for n in range(first, last + 1)]
             if chosen == "pdftoppm":
                 files = _render(path, first, last, Path(directory), renderer=chosen,
-                                timeout=limits.render_timeout_s, width=max_width)
+                                timeout=limits.render_timeout_s, memory_bytes=limits.tool_memory_bytes, width=max_width)
                 for number, file in files:
                     yield _thumbnail(number, _load_rendered(file, number), max_width, max_height)
                 continue
             for number, (width, _) in zip(range(first, last + 1), sizes, strict=True):
                 # Ghostscript has no "scale to width": one run per page at the dpi that gives it
                 [(_, file)] = _render(path, number, number, Path(directory), renderer=chosen,
-                                      timeout=limits.render_timeout_s, dpi=72 * max_width / width)
+                                      timeout=limits.render_timeout_s, memory_bytes=limits.tool_memory_bytes,
+                                      dpi=72 * max_width / width)
                 yield _thumbnail(number, _load_rendered(file, number), max_width, max_height)

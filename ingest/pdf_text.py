@@ -17,6 +17,7 @@ from enum import StrEnum
 import pypdf
 from pypdf.errors import PyPdfError
 
+from ingest.budget import check_cpu
 from ingest.legacy_encodings import LegacyEncoding, is_vietnamese_syllable, repair_legacy_text, word_tokens
 from ingest.pages import (
     EncryptedPdf,
@@ -31,6 +32,7 @@ MIN_LETTERS = 20  # fewer letters than this on a page: OCR it (it costs little a
 SCAN_IMAGE_PIXELS = 500_000  # an image this large on a page is probably a scan (A4 at ~85 dpi)
 SCAN_MIN_LETTERS = 200  # ...and a text layer shorter than this over it is a header or a page number
 MAX_BAD_SHARE = 0.05  # replacement, private-use and control characters among the visible ones
+MAX_CONTENT_BYTES = 4 * 1024 * 1024  # content bytes of a page read for text; past it: OCR (a rendered page)
 MIN_WORD_SHARE = 0.5  # Vietnamese syllables among the words, or plain Latin words (see `judge_text`)
 
 
@@ -41,6 +43,7 @@ class TextVerdict(StrEnum):
     GARBAGE = "garbage"
     SCANNED_IMAGE = "scanned_image"  # a page-sized image with only a little text on it
     EXTRACTION_FAILED = "extraction_failed"
+    TOO_COMPLEX = "too_complex"  # more content than pypdf reads within the budget: the page is OCR'd instead
 
 
 @dataclass(frozen=True)
@@ -132,8 +135,16 @@ def _largest_image(resources: object, depth: int = 0) -> int:
     return largest
 
 
+def _content_bytes(page: pypdf.PageObject) -> int:
+    """Decoded bytes of the page's content streams (pypdf itself stops inflating at 75 MB)."""
+    contents = page.get_contents()
+    return len(contents.get_data()) if contents is not None else 0
+
+
 def _page_text(page: pypdf.PageObject, number: int, min_letters: int) -> PageText:
     try:
+        if _content_bytes(page) > MAX_CONTENT_BYTES:  # pure-Python parsing of it would take minutes
+            return PageText(number, "", TextVerdict.TOO_COMPLEX)
         raw = page.extract_text()
         resources = page.get("/Resources")
         largest_image = _largest_image(resources.get_object() if resources is not None else None)
@@ -163,16 +174,17 @@ def iter_pdf_text(path: StrPath, *, limits: PageLimits = PageLimits(), min_lette
             if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
                 raise EncryptedPdf(detail={"reason": "a password is needed to open it"})
             count = len(reader.pages)
-        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as error:
+        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
             raise MalformedPdf(detail={"reason": str(error)[-300:]}) from error
         if count == 0:
             raise MalformedPdf(detail={"reason": "the PDF has no pages"})
         if count > limits.max_pages:
             raise TooManyPages(detail={"pages": count, "limit": limits.max_pages})
         for index in range(max(first, 1) - 1, count):
+            check_cpu(f"text layer, page {index + 1}")
             try:
                 page = reader.pages[index]
-            except (PyPdfError, ValueError, KeyError, TypeError, AttributeError):
+            except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 yield PageText(index + 1, "", TextVerdict.EXTRACTION_FAILED)
                 continue
             yield _page_text(page, index + 1, min_letters)

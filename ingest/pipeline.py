@@ -24,6 +24,7 @@ from typing import Protocol
 import pikepdf
 from PIL import Image
 
+from ingest.budget import BudgetMemory, CpuMeter, configure_pillow, metered
 from ingest.pages import PageImage, PageLimits, inspect_document, iter_page_images, iter_thumbnails
 from ingest.pdf_text import iter_pdf_text
 from ingest.sniff import FileKind, sniff_path
@@ -114,6 +115,7 @@ def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: 
     queue carry on. BackendUnavailable propagates so the task is retried later.
     """
     run_id = run_id or uuid.uuid4().hex
+    configure_pillow(settings.limits)
     while True:
         document, runnable = _claim(uow, clock, document_id, run_id, settings.lease)
         if document is None or not runnable:
@@ -123,8 +125,10 @@ def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: 
             return document.status
         next_run = uuid.uuid4().hex
         try:
-            with _fetched(blobs, document, settings.workdir) as path:
-                chunk = _run_chunk(uow, blobs, clock, document, path, run_id, settings, recognizer)
+            # Each chunk has its pages' CPU budget (the base, plus so much per page of the chunk).
+            with _fetched(blobs, document, settings.workdir) as path, metered(
+                    CpuMeter.for_document(settings.limits)) as meter:
+                chunk = _run_chunk(uow, blobs, clock, document, path, run_id, settings, recognizer, meter)
                 if chunk.finished:
                     chunk.derived.update(_store_final(uow, blobs, document, chunk, path.parent))
                 status = _save_chunk(uow, clock, document, chunk, run_id, next_run)
@@ -135,6 +139,8 @@ def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: 
             raise  # transient: the task retries, the status stays where it was
         except DomainError as error:
             return _fail(uow, clock, document_id, error.code, error.message_vi)
+        except MemoryError:  # in-process decoding past what the worker can hold: named like a tool's
+            return _fail(uow, clock, document_id, BudgetMemory.code, BudgetMemory.message_vi)
         except Exception as error:  # a bug or a tool crash: recorded with its kind, never "unknown"
             log.exception("document %s failed", document_id)
             return _fail(uow, clock, document_id, "processing_failed", f"{type(error).__name__}: {error}"[:500])
@@ -217,12 +223,13 @@ def _fetched(blobs: BlobStore, document: Document, workdir: Path) -> Iterator[Pa
 
 
 def _run_chunk(uow: UnitOfWork, blobs: BlobStore, clock: Clock, document: Document, path: Path, run_id: str,
-               settings: PipelineSettings, recognizer: Recognizer) -> _Chunk:
+               settings: PipelineSettings, recognizer: Recognizer, meter: CpuMeter) -> _Chunk:
     """Text layer, OCR and thumbnails of the next pages (from pages_done + 1), within the chunk's bounds."""
     kind = sniff_path(path, document.filename).kind
     page_count = inspect_document(path, kind, limits=settings.limits).page_count
     first = document.pages_done + 1
     last = page_count if settings.chunk_pages <= 0 else min(page_count, first + settings.chunk_pages - 1)
+    meter.allow_pages(last - first + 1)
     texts: dict[int, PageText] = {}
     if kind is FileKind.PDF:
         for page in iter_pdf_text(path, limits=settings.limits, first=first):

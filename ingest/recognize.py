@@ -9,7 +9,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from ingest.ocr import OcrOptions, PageOcr, assemble_pdf, ocr_page
+from ingest.budget import BudgetCpu, ProcessingBudget
+from ingest.ocr import ImageTooLarge as OcrImageTooLarge
+from ingest.ocr import OcrOptions, PageOcr, TesseractTimeout, assemble_pdf, ocr_page
+from ingest.pages import ImageTooLarge
 from ingest.pipeline import RecognizedDocument, RecognizedPage
 
 SCAN_JPEG_QUALITY = 90  # the page image kept in the searchable PDF
@@ -32,7 +35,7 @@ class TesseractRecognizer:
             scan = workdir / f"scan-{number:04d}.jpg"
             image.convert("L" if image.mode in {"1", "L"} else "RGB").save(scan, "JPEG", quality=SCAN_JPEG_QUALITY,
                                                                             dpi=_dpi(image))
-            reading = ocr_page(scan, known_agency_codes=self.known_agency_codes, options=self.options)
+            reading = self._read(number, scan)
             result.pages[number] = RecognizedPage(reading.text, _mean_confidence(reading))
             if make_pdf:
                 scans.append(scan)
@@ -44,6 +47,22 @@ class TesseractRecognizer:
             pdf.write_bytes(assemble_pdf(scans, readings))
             result.searchable_pdf = pdf
         return result
+
+
+    def _read(self, number: int, scan: Path) -> PageOcr:
+        """One page's OCR; running out of the budget is named as such (`budget_cpu`, `budget_pixels`)."""
+        try:
+            return ocr_page(scan, known_agency_codes=self.known_agency_codes, options=self.options)
+        except TesseractTimeout as error:
+            raise BudgetCpu(detail={"page": number, "tool": "tesseract", "limit_seconds": error.seconds}) from error
+        except OcrImageTooLarge as error:
+            raise ImageTooLarge(detail={"page": number, "reason": str(error)}) from error
+
+
+def ocr_options(budget: ProcessingBudget) -> OcrOptions:
+    """OCR options that read every page the budget lets through (the same pixel limit as at upload)."""
+    return OcrOptions(max_pixels=budget.max_page_pixels, page_timeout_seconds=budget.render_timeout_s,
+                      memory_bytes=budget.tool_memory_bytes)
 
 
 def _dpi(image: Image.Image) -> tuple[float, float]:

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from records.errors import ValidationFailed
 
-SNIFF_BYTES = 8192  # how much of the head `sniff_upload` wants; the signatures sit in the first 1 KB
+SNIFF_BYTES = 8192  # how much of the head `sniff_upload` wants; the signatures sit at offset 0
 MAX_NAME_BYTES = 240  # UTF-8 bytes of a display name: fits file systems (255) and database columns
 
 
@@ -101,22 +101,41 @@ def _other_type(head: bytes) -> str | None:
             return name
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
+    start = head[:256].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    for marker, name in ((b"<!doctype html", "html"), (b"<html", "html"), (b"<svg", "svg"), (b"<?xml", "xml"),
+                         (b"<script", "html")):
+        if start.startswith(marker):
+            return name
+    if b"%PDF-" in head[:1024]:
+        return "pdf-after-other-content"
     if head[4:8] == b"ftyp":
         return "heic" if head[8:12] in (b"heic", b"heix", b"mif1", b"msf1") else "iso-media"
     return None
+
+
+_PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")
+
+
+def _tiff_ifd_offset(head: bytes) -> int:
+    return int.from_bytes(head[4:8], "little" if head[:2] == b"II" else "big")
 
 
 def sniff_kind(head: bytes) -> FileKind:
     """The type of a file from its first bytes. EmptyFile for no bytes, UnsupportedType otherwise."""
     if not head:
         raise EmptyFile()
-    if b"%PDF-" in head[:1024]:  # readers accept junk before the header within the first 1 KB
+    # Each signature at offset 0 and what must follow it. Readers accept a PDF header anywhere in the first
+    # kilobyte, but a file that starts as something else (HTML, a ZIP) is that something else to a browser
+    # or an unpacker: a polyglot, refused.
+    if _PDF_HEADER.match(head):
         return FileKind.PDF
-    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):  # classic and BigTIFF
+    if head[:4] in (b"II*\x00", b"MM\x00*") and len(head) >= 8 and _tiff_ifd_offset(head) >= 8:
         return FileKind.TIFF
-    if head.startswith(b"\xff\xd8\xff"):
+    if head[:4] in (b"II+\x00", b"MM\x00+") and head[4:8] in (b"\x08\x00\x00\x00", b"\x00\x08\x00\x00"):  # BigTIFF
+        return FileKind.TIFF
+    if head.startswith(b"\xff\xd8\xff") and len(head) > 3 and head[3] >= 0xC0:  # SOI, then a marker
         return FileKind.JPEG
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+    if head.startswith(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"):  # the signature, then the IHDR chunk
         return FileKind.PNG
     raise UnsupportedType(detail={"detected": _other_type(head)})
 

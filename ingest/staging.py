@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 from typing import BinaryIO
 
-from ingest.sniff import SNIFF_BYTES, sniff_upload
+from ingest.budget import ProcessingBudget
+from ingest.pages import EncryptedPdf, MalformedImage, MalformedPdf, inspect_document
+from ingest.sniff import SNIFF_BYTES, FileKind, sniff_upload
 from records.errors import DomainError
 from records.services.documents import StagedUpload
 
@@ -23,11 +25,25 @@ class UploadTooLarge(DomainError):
     message_en = "The uploaded file is larger than allowed."
 
 
-def stage_upload(source: BinaryIO, filename: str, *, directory: Path, max_bytes: int) -> StagedUpload:
+def check_budget(path: Path, kind: FileKind, budget: ProcessingBudget) -> None:
+    """The processing budget's header checks (pages, page size, pixels, decoded image and stream bytes), the
+    same ones the worker applies before any work: what passes here never fails later for its size. A file
+    that cannot be opened (encrypted, damaged) is let through: processing fails it with that reason, and
+    the officer can see it and retry. Raises TooManyPages, PageTooLarge, ImageTooLarge, BudgetImageBytes,
+    BudgetStreamBytes. Reads headers and page dictionaries; inflates Flate streams up to the limit."""
+    try:
+        inspect_document(path, kind, limits=budget, decode_images=False)
+    except (EncryptedPdf, MalformedPdf, MalformedImage):
+        return
+
+
+def stage_upload(source: BinaryIO, filename: str, *, directory: Path, max_bytes: int,
+                 budget: ProcessingBudget | None = None) -> StagedUpload:
     """Copies `source` into a new file under `directory`, 1 MiB at a time (memory does not grow with size).
 
     Raises the ingest.sniff errors (empty, unsupported or mislabelled file, bad name) before copying
-    anything, and UploadTooLarge past `max_bytes`; on any error no staged file is left behind.
+    anything, UploadTooLarge past `max_bytes`, and (given a `budget`) what `check_budget` raises; on any
+    error no staged file is left behind.
     The caller removes the staged file once the upload is registered.
     """
     head = source.read(SNIFF_BYTES)
@@ -47,6 +63,8 @@ def stage_upload(source: BinaryIO, filename: str, *, directory: Path, max_bytes:
                 digest.update(chunk)
                 target.write(chunk)
                 chunk = source.read(CHUNK_BYTES)
+        if budget is not None:
+            check_budget(path, sniffed.kind, budget)
     except BaseException:
         path.unlink(missing_ok=True)
         raise

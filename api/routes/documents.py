@@ -53,7 +53,7 @@ def upload_document(
                                                 "once the dossier is resolved")] = False,
 ) -> DocumentPublic:
     staged = stage_upload(file.file, file.filename or "", directory=backends.settings.data_dir / "staging",
-                          max_bytes=backends.settings.max_upload_bytes)
+                          max_bytes=backends.settings.max_upload_bytes, budget=backends.settings.processing_budget)
     try:
         registered = register_document(
             uow=uow, blobs=backends.blobs, clock=clock, actor=user, dossier_code=code, upload=staged,

@@ -101,6 +101,7 @@ class OcrOptions:
     document_timeout_seconds: float = 900.0
     max_pages: int = 500
     max_pixels: int = 80_000_000  # an A3 page at 600 dpi is 70 MP
+    memory_bytes: int | None = 2 * 1024**3  # RLIMIT_AS of each Tesseract run
     text_layer: bool = True
     prepare: PrepareOptions = field(default_factory=PrepareOptions)
 
@@ -155,6 +156,7 @@ def ocr_page(
         dpi=prepared.dpi,
         timeout=opts.page_timeout_seconds,
         text_layer_pdf=opts.text_layer,
+        memory_bytes=opts.memory_bytes,
     )
     repaired = repair_identifiers(result.text, known_agency_codes=known_agency_codes)
     words = tuple(_in_scan_pixels(prepared, word) for word in result.words)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -23,8 +22,11 @@ from pathlib import Path
 
 from PIL import Image
 
+from ingest.budget import BudgetCpu, run_tool
+
 DEFAULT_LANGUAGE = "vie"
 DEFAULT_TIMEOUT_SECONDS = 60.0
+DEFAULT_MEMORY_BYTES = 2 * 1024**3  # RLIMIT_AS of one run (vie + an A3 page at 300 dpi need ~300 MB)
 
 
 class OcrError(Exception):
@@ -87,11 +89,13 @@ def run_tesseract(
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     text_layer_pdf: bool = False,
     executable: str = "tesseract",
+    memory_bytes: int | None = DEFAULT_MEMORY_BYTES,
 ) -> TesseractOutput:
     """OCR one page image in one Tesseract run.
 
     Pure and safe to repeat; writes only into its own temporary directory. Raises `TesseractNotFound`,
-    `TesseractLanguageMissing`, `TesseractTimeout` (the process is killed) or `TesseractFailed`.
+    `TesseractLanguageMissing`, `TesseractTimeout` (the process is killed; also when the current document's
+    CPU budget is spent, see ingest.budget), `BudgetMemory` (past `memory_bytes`) or `TesseractFailed`.
     """
     if shutil.which(executable) is None:
         raise TesseractNotFound(f"'{executable}' was not found; install the tesseract-ocr package.")
@@ -109,7 +113,7 @@ def run_tesseract(
         if text_layer_pdf:
             command += ["-c", "textonly_pdf=1"]
         command += ["txt", "tsv"] + (["pdf"] if text_layer_pdf else [])
-        _run(command, timeout)
+        _run(command, timeout, memory_bytes)
         text = base.with_suffix(".txt").read_text(encoding="utf-8")
         words = parse_tsv(base.with_suffix(".tsv").read_text(encoding="utf-8"))
         pdf = base.with_suffix(".pdf").read_bytes() if text_layer_pdf else None
@@ -149,13 +153,13 @@ def _write_image(image: Image.Image, directory: Path) -> Path:
     return path
 
 
-def _run(command: list[str], timeout: float) -> None:
+def _run(command: list[str], timeout: float, memory_bytes: int | None) -> None:
     environment = dict(os.environ, OMP_THREAD_LIMIT="1")
     try:
-        completed = subprocess.run(command, env=environment, capture_output=True, timeout=timeout, check=False)
+        completed = run_tool(command, env=environment, timeout=timeout, memory_bytes=memory_bytes)
     except FileNotFoundError as error:
         raise TesseractNotFound(f"'{command[0]}' was not found; install the tesseract-ocr package.") from error
-    except subprocess.TimeoutExpired as error:
+    except BudgetCpu as error:
         raise TesseractTimeout(timeout) from error
     if completed.returncode != 0:
         message = completed.stderr.decode("utf-8", "replace").strip()

@@ -77,7 +77,7 @@ def test_the_same_paper_twice_is_reported_not_stored_again(client: TestClient, a
 
 @pytest.mark.parametrize(("content", "filename", "status", "code"), [
     (b"", "trong.pdf", 422, "empty_file"),
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "don.pdf", 422, "type_mismatch"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR" + b"\0" * 64, "don.pdf", 422, "type_mismatch"),
     (b"PK\x03\x04" + b"\0" * 64, "ho-so.zip", 415, "unsupported_type"),
 ])
 def test_unacceptable_files_are_refused_and_leave_nothing(client: TestClient, auth: Auth, backends: Backends,

@@ -165,7 +165,7 @@ def test_a_pdf_with_2001_pages_has_too_many(tmp_path: Path) -> None:
     with pytest.raises(TooManyPages) as caught:
         inspect_document(path, FileKind.PDF)
 
-    assert caught.value.code == "too_many_pages"
+    assert caught.value.code == "budget_pages"
     assert caught.value.detail == {"pages": 2_001, "limit": 2_000}
 
 
@@ -227,7 +227,7 @@ def test_a_png_claiming_100k_by_100k_pixels_is_a_decompression_bomb(tmp_path: Pa
     with pytest.raises(ImageTooLarge) as caught:
         inspect_document(path, FileKind.PNG)
 
-    assert caught.value.code == "image_too_large"
+    assert caught.value.code == "budget_pixels"
     with pytest.raises(ImageTooLarge):
         list(iter_thumbnails(path, FileKind.PNG))
 
@@ -239,7 +239,8 @@ def test_our_own_pixel_limit_applies_below_pillows(tmp_path: Path) -> None:
     with pytest.raises(ImageTooLarge) as caught:
         inspect_document(path, FileKind.JPEG, limits=PageLimits(max_page_pixels=1_000_000))
 
-    assert caught.value.detail == {"page": 1, "width": 1_200, "height": 1_000, "limit_pixels": 1_000_000}
+    assert caught.value.detail == {"page": 1, "width": 1_200, "height": 1_000, "limit_pixels": 1_000_000,
+                                   "limit_side": 65_000}
 
 
 def test_each_tiff_frame_is_checked_not_only_the_first(tmp_path: Path) -> None:

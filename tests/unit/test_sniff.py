@@ -63,10 +63,20 @@ def test_big_endian_and_big_tiff_headers_are_tiff() -> None:
     assert sniff_kind(b"MM\x00*\x00\x00\x00\x08" + bytes(100)) is FileKind.TIFF
 
 
-def test_a_pdf_header_after_some_junk_within_the_first_kilobyte_is_still_a_pdf(samples: dict[FileKind, bytes]) -> None:
-    assert sniff_kind(b"\r\n" * 100 + samples[FileKind.PDF]) is FileKind.PDF
+@pytest.mark.parametrize("prefix", [b"\r\n", b"<html><script>alert(1)</script>", b"PK\x03\x04" + bytes(26)],
+                         ids=["blank-lines", "html", "zip"])
+def test_a_pdf_header_anywhere_but_at_offset_0_is_not_a_pdf(samples: dict[FileKind, bytes], prefix: bytes) -> None:
+    """A file that starts as something else is that something else to a browser or an unpacker: a polyglot."""
     with pytest.raises(UnsupportedType):
-        sniff_kind(b" " * 1100 + samples[FileKind.PDF])
+        sniff_kind(prefix + samples[FileKind.PDF])
+
+
+@pytest.mark.parametrize("head", [b"\x89PNG\r\n\x1a\n" + bytes(64), b"\xff\xd8\xff", b"II*\x00\x00\x00\x00\x00",
+                                  b"%PDF-x.y garbage"],
+                         ids=["png-without-ihdr", "jpeg-cut", "tiff-ifd-0", "pdf-no-version"])
+def test_a_magic_number_alone_without_what_must_follow_is_not_enough(head: bytes) -> None:
+    with pytest.raises(UnsupportedType):
+        sniff_kind(head)
 
 
 def test_an_empty_file_is_refused_with_its_own_code() -> None:
