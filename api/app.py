@@ -26,6 +26,7 @@ from api.routes import (
     dossiers,
     health,
     integrations,
+    metrics,
     procedures,
     public,
     receipts,
@@ -35,6 +36,7 @@ from api.routes import (
     users,
     webhooks,
 )
+from api.telemetry import install_telemetry
 from infra.settings import Settings
 from infra.wiring import Backends, build_backends
 
@@ -73,7 +75,9 @@ def create_app(settings: Settings | None = None, *, backends: Backends | None = 
     app.state.backends = built
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_json_bytes)
+    install_telemetry(app, built)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(api_router())
     app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from infra.cli_archive import register_archive_commands
+from infra.logs import configure_logging
 from infra.settings import Settings
 from infra.wiring import opened_backends
 from records.access import Role
@@ -109,7 +109,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Tiến trình xử lý nền / background worker: pid {worker.pid}", flush=True)
     print(f"hoso đang chạy tại / serving at http://{host}:{port}/  (API: http://{host}:{port}/docs)", flush=True)
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(), workers=1)
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(), workers=1,
+                    log_config=None)  # keep hoso's logging (JSON lines, request ids)
     finally:
         if worker is not None:
             worker.terminate()
@@ -201,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"Cấu hình không hợp lệ / invalid settings: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     try:
         code: int = args.func(settings, args)
     except DomainError as exc:
