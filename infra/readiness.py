@@ -139,9 +139,8 @@ def check_bucket(settings: Settings, bucket: str, timeout: float) -> str:
         raise NotReady("unreachable", f"{settings.s3_endpoint}: {_short(error)}") from error
     finally:
         http.clear()
-    if not exists:
-        raise NotReady("bucket_missing", f"bucket {bucket} does not exist")
-    return f"bucket {bucket}"
+    # A fresh install has no bucket until its first upload makes it (with object lock): reachable is ready.
+    return f"bucket {bucket}" if exists else f"bucket {bucket} not created yet (made on the first upload)"
 
 
 def check_tantivy(search: SearchIndex, directory: Path) -> str:
