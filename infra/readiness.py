@@ -19,7 +19,7 @@ import redis
 import urllib3
 from kombu import Connection
 from minio import Minio
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from infra.settings import Settings
@@ -107,10 +107,17 @@ def _short(error: BaseException) -> str:
 
 def check_database(engine: Engine) -> str:
     try:
-        with engine.connect() as conn:
-            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        conn = engine.connect()
     except SQLAlchemyError as error:
-        raise NotReady("unavailable", _short(error.orig if getattr(error, "orig", None) else error)) from error
+        raise NotReady("unavailable", _short(getattr(error, "orig", None) or error)) from error
+    try:
+        if not inspect(conn).has_table("alembic_version"):
+            raise NotReady("schema_missing", "the database has no hoso schema; run `hoso migrate`")
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError as error:
+        raise NotReady("unavailable", _short(getattr(error, "orig", None) or error)) from error
+    finally:
+        conn.close()
     if revision not in current_heads():
         raise NotReady("schema_behind", f"database schema at {revision}; run `hoso migrate`")
     return f"schema {revision}"

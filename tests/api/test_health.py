@@ -25,7 +25,7 @@ def test_readiness_fails_when_the_schema_is_missing(tmp_path: object) -> None:
         with TestClient(create_app(backends=backends)) as client:
             response = client.get("/readyz")
         assert response.status_code == 503 and response.json()["status"] == "unavailable"
-        assert response.json()["checks"]["database"]["code"] == "schema_behind"
+        assert response.json()["checks"]["database"]["code"] == "schema_missing"
     finally:
         backends.close()
 
