@@ -16,13 +16,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import insert, select, text
 
 from api.app import create_app
-from infra.demo import load_demo
+from infra.demo import agency_from_dict, read_json
 from infra.settings import Settings
 from infra.task_queue import CeleryTaskQueue
 from infra.wiring import Backends, build_backends
+from records.access import Role
 from records.dossiers import Channel
+from records.procedures import procedure_from_dict
 from records.services.audit_chain import verify_audit_chain
-from records.services.catalogue import load_principal
+from records.services.catalogue import create_user, import_agencies, import_procedures, load_principal
 from records.services.intake import receive_dossier
 from storage.models import BlobRecordRow, DocumentPageRow, DocumentRow, DossierRow
 from tests.conftest import BACKEND_PARAMS
@@ -32,15 +34,33 @@ from tests.support.factories import BIRTH_REGISTRATION, applicant
 SECRET = "metrics-test-secret-0123456789abcdef"
 REDIS_URL = os.environ.get("HOSO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 LOOPBACK = ("127.0.0.1", 40000)
+DESK = "tiepnhan.tranbien"
 
 
-@pytest.fixture(scope="module", params=BACKEND_PARAMS)
-def deployment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
-    """A database of its own (the figures are read on separate, committed connections), with demo reference data."""
-    directory = tmp_path_factory.mktemp(f"metrics-{request.param}")
-    with fresh_database(request.param, directory) as url:
-        backends = build_backends(Settings(database_url=url, data_dir=directory, secret_key=SECRET, tasks="inline"))
-        load_demo(backends, password="metrics-test-password", with_dossiers=False)
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
+    """An empty migrated database (SQLite): enough for access, latency and queue figures."""
+    directory = tmp_path_factory.mktemp("metrics-plain")
+    with fresh_database("sqlite", directory) as url:
+        backends = build_backends(Settings(database_url=url, data_dir=directory, secret_key=SECRET))
+        yield backends
+        backends.close()
+
+
+@pytest.fixture(params=BACKEND_PARAMS)
+def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backends]:
+    """A database of its own (the figures are read on separate, committed connections) with the demo agencies,
+    procedures and one desk officer."""
+    with fresh_database(request.param, tmp_path) as url:
+        backends = build_backends(Settings(database_url=url, data_dir=tmp_path, secret_key=SECRET))
+        import_agencies(uow=backends.uow(), agencies=[agency_from_dict(a) for a in read_json("agencies.json")],
+                        clock=backends.clock)
+        import_procedures(uow=backends.uow(), procedures=[procedure_from_dict(p) for p in read_json("procedures.json")],
+                          clock=backends.clock)
+        desk = next(u for u in read_json("users.json") if u["username"] == DESK)
+        create_user(uow=backends.uow(), hasher=backends.hasher, username=DESK, full_name=desk["full_name"],
+                    agency_code=desk["agency_code"], roles=[Role(r) for r in desk["roles"]],
+                    password="metrics-test-password", clock=backends.clock)
         yield backends
         backends.close()
 
@@ -62,22 +82,22 @@ def value(found: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str,
     return found.get((name, frozenset(labels.items())))
 
 
-def test_only_allowed_networks_or_the_token_read_metrics(deployment: Backends) -> None:
+def test_only_allowed_networks_or_the_token_read_metrics(plain: Backends) -> None:
     """GIVEN the default settings WHEN a non-loopback client asks THEN 403 with a code; a configured token opens it."""
-    with TestClient(create_app(backends=deployment), client=("10.1.2.3", 40000)) as http:
+    with TestClient(create_app(backends=plain), client=("10.1.2.3", 40000)) as http:
         refused = http.get("/metrics")
         assert refused.status_code == 403 and refused.json()["code"] == "metrics_forbidden"
         assert "HOSO_METRICS_ALLOW" in refused.json()["message"]
-    settings = deployment.settings.model_copy(update={"metrics_token": "scrape-token-for-tests"})
-    with_token = replace(deployment, settings=settings)
+    settings = plain.settings.model_copy(update={"metrics_token": "scrape-token-for-tests"})
+    with_token = replace(plain, settings=settings)
     with TestClient(create_app(backends=with_token), client=("10.1.2.3", 40000)) as http:
         assert http.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
         assert http.get("/metrics", headers={"Authorization": "Bearer scrape-token-for-tests"}).status_code == 200
-    assert value(scrape(deployment), "hoso_metrics_errors", source="database") == 0
+    assert value(scrape(plain), "hoso_metrics_errors", source="database") == 0
 
 
-def test_latency_is_labelled_by_route_template_not_raw_path(deployment: Backends) -> None:
-    with TestClient(create_app(backends=deployment), client=LOOPBACK) as http:
+def test_latency_is_labelled_by_route_template_not_raw_path(plain: Backends) -> None:
+    with TestClient(create_app(backends=plain), client=LOOPBACK) as http:
         for code in ("CODE-ONE", "CODE-TWO"):
             http.get(f"/api/v1/dossiers/{code}")
         http.get("/a/path/no/route/knows")
@@ -90,30 +110,30 @@ def test_latency_is_labelled_by_route_template_not_raw_path(deployment: Backends
     assert "CODE-ONE" not in exposition and "/a/path" not in exposition
 
 
-def test_queue_depth_counts_waiting_messages_of_the_embedded_queue(deployment: Backends, tmp_path: Path) -> None:
-    settings = deployment.settings.model_copy(update={"data_dir": tmp_path})
+def test_queue_depth_counts_waiting_messages_of_the_embedded_queue(plain: Backends, tmp_path: Path) -> None:
+    settings = plain.settings.model_copy(update={"data_dir": tmp_path})
     queue = CeleryTaskQueue(settings)
     queue.process_document("doc-1")
     queue.process_document("doc-2")
     queue.index_dossier("DOSSIER-1")
-    found = scrape(replace(deployment, settings=settings))
+    found = scrape(replace(plain, settings=settings))
     assert value(found, "hoso_queue_depth", queue="ocr") == 2
     assert value(found, "hoso_queue_depth", queue="index") == 1
     assert value(found, "hoso_queue_depth", queue="webhooks") == 0
 
 
-def test_queue_depth_reads_redis_queues(deployment: Backends) -> None:
+def test_queue_depth_reads_redis_queues(plain: Backends) -> None:
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
     except redis.RedisError as exc:
         if os.environ.get("CI"):
             raise
         pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
-    settings = deployment.settings.model_copy(update={"celery_broker_url": REDIS_URL})
+    settings = plain.settings.model_copy(update={"celery_broker_url": REDIS_URL})
     queue = CeleryTaskQueue(settings)
     for code in ("A", "B", "C"):
         queue.index_dossier(code)
-    found = scrape(replace(deployment, settings=settings))
+    found = scrape(replace(plain, settings=settings))
     assert value(found, "hoso_queue_depth", queue="index") == 3
     assert value(found, "hoso_queue_depth", queue="ocr") == 0
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -121,7 +141,7 @@ def test_queue_depth_reads_redis_queues(deployment: Backends) -> None:
 
 def _documents(backends: Backends, now: datetime) -> None:
     """Documents in every state a worker leaves them, committed as the workers would."""
-    desk = load_principal(uow=backends.uow(), username="tiepnhan.tranbien")
+    desk = load_principal(uow=backends.uow(), username=DESK)
     dossier = receive_dossier(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar, actor=desk,
                               procedure_code=BIRTH_REGISTRATION, applicant=applicant(), channel=Channel.COUNTER,
                               signer=backends.signer).dossier
