@@ -59,6 +59,7 @@ def configure_logging(level: str = "INFO", log_format: LogFormat = "json") -> No
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(numeric)
+    logging.captureWarnings(True)  # Python warnings become log lines too (JSON like the rest)
     quiet = logging.WARNING if numeric > logging.DEBUG else logging.NOTSET
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(quiet)
