@@ -41,7 +41,7 @@ class HttpMetrics:
 def incoming_request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
-            candidate = value.decode("latin-1").strip()
+            candidate: str = value.decode("latin-1").strip()
             if WELL_FORMED_ID.fullmatch(candidate):
                 return candidate
             break
@@ -107,7 +107,7 @@ class RequestTelemetry:
 
 def install_telemetry(app: FastAPI, backends: Backends) -> None:
     """Request ids, access lines and the /metrics registry (the request histogram and the operations figures)."""
-    disable_created_metrics()  # the *_created series only double what Prometheus stores anyway
+    disable_created_metrics()  # type: ignore[no-untyped-call] # the *_created series only double what Prometheus stores anyway
     registry = CollectorRegistry(auto_describe=False)
     metrics = HttpMetrics(registry)
     registry.register(OperationsCollector(backends.settings, backends.engine))

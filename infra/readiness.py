@@ -17,7 +17,7 @@ from typing import Any
 
 import redis
 import urllib3
-from kombu import Connection
+from kombu.connection import Connection
 from minio import Minio
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -191,7 +191,7 @@ def check_broker(settings: Settings, timeout: float) -> str:
         finally:
             client.close()
         return "ping"
-    with Connection(url, connect_timeout=timeout) as conn:
+    with Connection(url, connect_timeout=timeout) as conn:  # type: ignore[no-untyped-call]
         try:
             conn.ensure_connection(max_retries=1, timeout=timeout)
         except Exception as error:

@@ -10,7 +10,7 @@ from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from records.archival_files import DepositRule
@@ -62,8 +62,8 @@ class Settings(BaseSettings):
     # Observability (README "Vận hành / Operations"): JSON log lines by default, plain text for development;
     # who may read /metrics: these client networks (the connecting peer, not X-Forwarded-For), or a bearer token.
     log_format: Literal["json", "text"] = "json"
-    metrics_allow: list[IPvAnyNetwork] = Field(default_factory=lambda: [IPv4Network("127.0.0.0/8"),
-                                                                        IPv6Network("::1/128")])
+    metrics_allow: list[IPv4Network | IPv6Network] = [IPv4Network("127.0.0.0/8"),
+                                                      IPv6Network("::1/128")]
     metrics_token: str = ""
     readiness_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     # The archive. A replica blob store (a second directory, or a second bucket on the S3 endpoint) is written on every

@@ -52,6 +52,6 @@ def metrics(request: Request, backends: BackendsDep) -> Response:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Several API processes (gunicorn -w N): their request histograms are summed from the shared directory.
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         registry.register(OperationsCollector(settings, backends.engine))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
