@@ -110,7 +110,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     print(f"hoso đang chạy tại / serving at http://{host}:{port}/  (API: http://{host}:{port}/docs)", flush=True)
     try:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(), workers=1,
-                    log_config=None)  # keep hoso's logging (JSON lines, request ids)
+                    log_config=None, access_log=False)  # hoso's logging: JSON lines, its own access line
     finally:
         if worker is not None:
             worker.terminate()

@@ -32,6 +32,8 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
             record.request_id = current_request_id()
+        if "color_message" in record.__dict__:  # uvicorn's copy of the message with terminal colours
+            del record.__dict__["color_message"]
         celery_state = sys.modules.get("celery._state")  # in a worker: which task wrote the line
         task = celery_state.get_current_task() if celery_state is not None else None
         if task is not None and getattr(record, "task_id", None) is None:
