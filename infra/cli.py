@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -202,7 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"Cấu hình không hợp lệ / invalid settings: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.log_format)
+    if not logging.getLogger().handlers:  # as basicConfig: a host that set up logging (a test runner) keeps it
+        configure_logging(settings.log_level, settings.log_format)
     try:
         code: int = args.func(settings, args)
     except DomainError as exc:
