@@ -5,6 +5,8 @@ reading the shared state at scrape time gives every API process the same, comple
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +26,7 @@ QUEUES = (DEFAULT_QUEUE, OCR_QUEUE, INDEX_QUEUE, WEBHOOK_QUEUE)
 REDIS_PRIORITY_SEPARATOR = "\x06\x16"  # kombu's Redis transport keeps priorities 3, 6, 9 in "<queue>\x06\x16<n>"
 REDIS_PRIORITY_STEPS = (3, 6, 9)
 BROKER_TIMEOUT_SECONDS = 2.0
+DATABASE_FIGURES_TTL_SECONDS = 10.0
 DAMAGED = frozenset({"mismatch", "missing", "unrepaired"})
 
 
@@ -56,13 +59,29 @@ def queue_depths(settings: Settings) -> dict[str, int]:
 
 
 class OperationsCollector(Collector):
-    """A custom collector: each scrape reads the broker and the database afresh. A part that cannot be read
-    is left out of that scrape and counted in `hoso_metrics_errors` (never a failed scrape)."""
+    """A custom collector: each scrape reads the broker afresh, and the database figures (cached a few seconds).
+    A part that cannot be read is left out of that scrape and flagged in `hoso_metrics_errors` (the scrape never
+    fails)."""
 
-    def __init__(self, settings: Settings, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, settings: Settings, engine: Engine, clock: Callable[[], datetime] | None = None,
+                 cache_seconds: float = DATABASE_FIGURES_TTL_SECONDS) -> None:
         self._settings = settings
         self._engine = engine
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._cache_seconds = cache_seconds
+        self._cached: tuple[float, OperationsSnapshot] | None = None
+        self._lock = threading.Lock()
+
+    def _snapshot(self) -> OperationsSnapshot:
+        """The database figures, re-read at most every `cache_seconds` (they scan the page and blob tables:
+        see bench.metrics_scrape); concurrent scrapes wait for one read instead of each starting their own."""
+        with self._lock:
+            cached = self._cached
+            if cached is not None and time.monotonic() - cached[0] < self._cache_seconds:
+                return cached[1]
+            snapshot = read_operations(self._engine, self._clock())
+            self._cached = (time.monotonic(), snapshot)
+            return snapshot
 
     def describe(self) -> Iterable[Metric]:
         return []  # no fixed list: the collector is only ever registered once per app registry
@@ -82,7 +101,7 @@ class OperationsCollector(Collector):
                 depth.add_metric([queue], count)
             yield depth
         try:
-            snapshot = read_operations(self._engine, self._clock())
+            snapshot = self._snapshot()
         except SQLAlchemyError as error:
             log.warning("database figures unavailable: %s", type(error).__name__)
             errors.add_metric(["database"], 1)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, func, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.models import AccessLogRow, BlobRecordRow, DocumentPageRow, DocumentRow, FixityStateRow
+from storage.models import AccessLogRow, BlobRecordRow, DocumentPageRow, DocumentRow, FixityCheckRow, FixityStateRow
 
 AUDIT_VERIFIED = "audit_verified"  # records.access_log.AccessKind.AUDIT_VERIFIED
 DAMAGED_OUTCOMES = ("mismatch", "missing", "unrepaired")  # records.fixity.DAMAGED
@@ -63,7 +63,7 @@ def read_operations(engine: Engine, now: datetime) -> OperationsSnapshot:
             .where(DocumentRow.status.in_(PROCESSING), DocumentRow.page_count.is_not(None))).one()
         outcomes = dict(conn.execute(select(func.coalesce(BlobRecordRow.last_outcome, "unchecked"), func.count())
                                      .group_by(BlobRecordRow.last_outcome)).all())
-        last_check = conn.execute(select(func.max(BlobRecordRow.checked_at))).scalar()
+        last_check = conn.execute(select(func.max(FixityCheckRow.at))).scalar()  # indexed: no scan
         last_pass = conn.execute(select(FixityStateRow.last_full_pass_at).limit(1)).scalar()
         verified = conn.execute(select(AccessLogRow.at, AccessLogRow.detail)
                                 .where(AccessLogRow.action == AUDIT_VERIFIED)

@@ -26,7 +26,7 @@ from records.procedures import procedure_from_dict
 from records.services.audit_chain import verify_audit_chain
 from records.services.catalogue import create_user, import_agencies, import_procedures, load_principal
 from records.services.intake import receive_dossier
-from storage.models import BlobRecordRow, DocumentPageRow, DocumentRow, DossierRow
+from storage.models import BlobRecordRow, DocumentPageRow, DocumentRow, DossierRow, FixityCheckRow
 from tests.conftest import BACKEND_PARAMS
 from tests.support.databases import fresh_database
 from tests.support.factories import BIRTH_REGISTRATION, applicant
@@ -165,6 +165,9 @@ def _documents(backends: Backends, now: datetime) -> None:
              "last_outcome": outcome}
             for i, (outcome, checked) in enumerate([("ok", now), ("ok", now - timedelta(hours=1)),
                                                     ("mismatch", now), (None, None)])])
+        conn.execute(insert(FixityCheckRow), [
+            {"key": "k0", "at": now - timedelta(hours=1), "outcome": "ok", "expected_sha256": "0" * 64},
+            {"key": "k0", "at": now, "outcome": "ok", "expected_sha256": "0" * 64}])
 
 
 def test_database_figures_follow_documents_fixity_audit_and_the_outbox(deployment: Backends) -> None:
