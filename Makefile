@@ -95,6 +95,7 @@ bench: system-deps venv services-up
 	$(PY) -m bench.workers
 	$(PY) -m bench.backup
 	$(PY) -m bench.hostile
+	$(PY) -m bench.metrics_scrape
 
 clean:
 	rm -rf $(STAMPS) var .pytest_cache .mypy_cache .ruff_cache

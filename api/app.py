@@ -29,6 +29,7 @@ from api.routes import (
     dossiers,
     health,
     integrations,
+    metrics,
     procedures,
     public,
     receipts,
@@ -38,6 +39,7 @@ from api.routes import (
     users,
     webhooks,
 )
+from api.telemetry import install_telemetry
 from infra.settings import Settings
 from infra.wiring import Backends, build_backends
 
@@ -77,10 +79,13 @@ def create_app(settings: Settings | None = None, *, backends: Backends | None = 
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_json_bytes)
     app.add_middleware(SecurityHeaders)
+    install_telemetry(app, built)
     if settings.trusted_proxies:
         # X-Forwarded-For only from a trusted proxy: the right-most address in it that is not itself trusted.
+        # Added last, so outermost: telemetry and the access log see the client it finds.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(api_router())
     app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from infra.cli_archive import register_archive_commands
 from infra.cli_ops import register_ops_commands
+from infra.logs import configure_logging
 from infra.settings import Settings
 from infra.wiring import opened_backends
 from records.access import Role
@@ -136,7 +137,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # The app itself believes X-Forwarded-For only from settings.trusted_proxies; uvicorn (its access log) the same.
         uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(), workers=1,
                     proxy_headers=bool(settings.trusted_proxies),
-                    forwarded_allow_ips=settings.trusted_proxies or None)
+                    forwarded_allow_ips=settings.trusted_proxies or None,
+                    log_config=None, access_log=False)  # hoso's logging: JSON lines, its own access line
     except KeyboardInterrupt:
         pass
     finally:
@@ -314,7 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         reasons = "\n".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
         print(f"Cấu hình không hợp lệ / invalid settings:\n{reasons}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if not logging.getLogger().handlers:  # as basicConfig: a host that set up logging (a test runner) keeps it
+        configure_logging(settings.log_level, settings.log_format)
     try:
         code: int = args.func(settings, args)
     except DomainError as exc:

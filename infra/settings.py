@@ -7,6 +7,7 @@ import os
 import secrets
 from datetime import date
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -61,6 +62,13 @@ class Settings(BaseSettings):
     # Re-index a dossier after every move (keeps the state filter exact) or only on transfers and uploads.
     index_on_every_move: bool = True
     log_level: str = "INFO"
+    # Observability (README "Vận hành / Operations"): JSON log lines by default, plain text for development;
+    # who may read /metrics: these client networks (the connecting peer, not X-Forwarded-For), or a bearer token.
+    log_format: Literal["json", "text"] = "json"
+    metrics_allow: list[IPv4Network | IPv6Network] = [IPv4Network("127.0.0.0/8"),
+                                                      IPv6Network("::1/128")]
+    metrics_token: str = ""
+    readiness_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
     # The archive. A replica blob store (a second directory, or a second bucket on the S3 endpoint) is written on every
     # put; the fixity check restores damaged blobs from it. Empty: no replica.
     replica_dir: Path | None = None

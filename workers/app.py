@@ -11,6 +11,7 @@ from celery.schedules import crontab
 from infra.settings import Settings
 from infra.task_queue import DEFAULT_QUEUE, INDEX_QUEUE, OCR_QUEUE, WEBHOOK_QUEUE, broker_for
 from workers.tasks import register
+from workers.telemetry import install_task_telemetry
 
 DEADLINE_SCAN_MINUTES = 10
 WEBHOOK_RETRY_SECONDS = 30  # due retries are picked up this often (new events are sent at once)
@@ -53,5 +54,6 @@ def create_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
     )
     app.conf.hoso_settings = settings
+    install_task_telemetry(settings)
     register(app)
     return app

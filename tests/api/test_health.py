@@ -10,7 +10,9 @@ def test_liveness_and_readiness(database: Backends) -> None:
     with TestClient(create_app(backends=database)) as client:
         assert client.get("/healthz").json() == {"status": "ok", "checks": {}}
         ready = client.get("/readyz")
-        assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "schema": "ok"}
+        assert ready.status_code == 200
+        assert {name: check["status"] for name, check in ready.json()["checks"].items()} == {
+            "database": "ok", "blobs": "ok", "search": "ok", "broker": "ok"}
 
 
 def test_readiness_fails_when_the_schema_is_missing(tmp_path: object) -> None:
@@ -23,6 +25,7 @@ def test_readiness_fails_when_the_schema_is_missing(tmp_path: object) -> None:
         with TestClient(create_app(backends=backends)) as client:
             response = client.get("/readyz")
         assert response.status_code == 503 and response.json()["status"] == "unavailable"
+        assert response.json()["checks"]["database"]["code"] == "schema_missing"
     finally:
         backends.close()
 
