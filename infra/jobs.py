@@ -23,7 +23,7 @@ def recognizer_for(backends: Backends) -> TesseractRecognizer:
 
 
 def process_document_job(backends: Backends, document_id: str) -> DocumentStatus:
-    status = process_document(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock, tasks=backends.tasks,
+    status = process_document(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock,
                               recognizer=recognizer_for(backends),
                               settings=PipelineSettings(workdir=backends.settings.data_dir / "work"),
                               document_id=document_id)

@@ -35,9 +35,9 @@ from records.blobs import (
 from records.clock import Clock
 from records.documents import Document, DocumentStatus, PageSource, PageText
 from records.errors import DomainError, NotFound
+from records.outbox import index_dossier_later
 from records.ports import UnitOfWork
 from records.services.fixity import register_document_blobs
-from records.tasks import TaskQueue
 
 log = logging.getLogger("hoso.ingest")
 
@@ -68,7 +68,7 @@ class PipelineSettings:
     thumbnails: bool = True
 
 
-def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: TaskQueue, recognizer: Recognizer,
+def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, recognizer: Recognizer,
                      settings: PipelineSettings, document_id: str) -> DocumentStatus:
     """Runs the pipeline for one document and hands its dossier to the index queue.
 
@@ -100,8 +100,8 @@ def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: 
         uow.documents.set_pages(document_id, pages)
         uow.documents.save(current)
         register_document_blobs(uow, current, derived, clock.now())  # the hashes fixity checks against
+        index_dossier_later(uow.outbox, document.dossier_code)  # with the pages: never text left unindexed
         uow.commit()
-    tasks.index_dossier(document.dossier_code)
     return current.status
 
 

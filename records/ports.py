@@ -22,6 +22,7 @@ from records.dossiers import Dossier, DossierEvent, DossierState, ExtensionLette
 from records.fixity import BlobRecord, FixityCheck, FixityCounts, FixityState, Outcome
 from records.holds import Hold, HoldScope
 from records.integrations import IntegrationAccount
+from records.outbox import Outbox
 from records.procedures import Procedure
 from records.retention import DossierRetention, RetentionSchedule, RetentionState
 from records.shares import Share
@@ -458,6 +459,8 @@ class UnitOfWork(Protocol):
     def dispositions(self) -> DispositionRepository: ...
     @property
     def fixity(self) -> FixityRepository: ...
+    @property
+    def outbox(self) -> Outbox: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -16,13 +16,13 @@ from records.blobs import BlobStore, original_key
 from records.clock import Clock
 from records.documents import Document, DocumentMetadata, DocumentStatus, PageText
 from records.errors import Conflict, NotFound
+from records.outbox import process_document_later
 from records.ports import UnitOfWork
 from records.procedures import DocumentType
 from records.services.access import audited, authorize, logged, require
 from records.services.fixity import register_document_blobs
 from records.services.holds import ensure_not_held
-from records.services.webhooks import announce, deliver_soon
-from records.tasks import TaskQueue
+from records.services.webhooks import announce
 from records.webhooks import EventType
 
 
@@ -50,9 +50,9 @@ def _document_not_found(document_id: str) -> NotFound:
 
 def register_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, actor: Principal, dossier_code: str,
                       upload: StagedUpload, document_type: DocumentType, title: str,
-                      metadata: DocumentMetadata, is_result: bool = False,
-                      tasks: TaskQueue | None = None) -> Registered:
-    """Stores the original (keyed by its SHA-256) and records the document as queued.
+                      metadata: DocumentMetadata, is_result: bool = False) -> Registered:
+    """Stores the original (keyed by its SHA-256) and records the document as queued, with its processing
+    recorded in the outbox in the same transaction.
 
     Who may attach: the agency holding the dossier, or a system or agency it was shared with for attaching
     (a specialised system's result). The same content uploaded twice to one dossier is reported, not stored
@@ -80,10 +80,11 @@ def register_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, actor:
             ensure_not_held(uow, [dossier_code])  # again: a hold placed while the original was being stored
             uow.documents.add(document)
             dossier = uow.dossiers.get(dossier_code)
-            announced = 0 if dossier is None else announce(
-                uow, event_type=EventType.DOCUMENT_ATTACHED, dossier=dossier, at=now,
-                data={"document_id": document.id, "document_type": document.document_type.value,
-                      "is_result": is_result, "uploaded_agency_code": actor.agency_code})
+            process_document_later(uow.outbox, document.id)
+            if dossier is not None:
+                announce(uow, event_type=EventType.DOCUMENT_ATTACHED, dossier=dossier, at=now,
+                         data={"document_id": document.id, "document_type": document.document_type.value,
+                               "is_result": is_result, "uploaded_agency_code": actor.agency_code})
             register_document_blobs(uow, document, {}, now)
             audited(uow, actor, AccessKind.DOCUMENT_ATTACHED, now, dossier_code=dossier_code, document_id=document.id,
                     detail={"sha256": document.sha256, "size_bytes": document.size_bytes,
@@ -98,7 +99,6 @@ def register_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, actor:
     except BaseException:
         _forget_unreferenced(uow, blobs, upload.sha256)
         raise
-    deliver_soon(tasks, announced)
     return Registered(document, duplicate=False)
 
 
@@ -174,7 +174,7 @@ def document_pages(*, uow: UnitOfWork, clock: Clock, actor: Principal,
 
 
 def retry_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_id: str) -> Document:
-    """Puts a failed document back in the queue (the caller then enqueues its processing)."""
+    """Puts a failed document back in the queue; its processing is recorded with the change."""
     with uow:
         uow.begin_write()
         document, _ = permitted_document(uow, actor, document_id, Action.ATTACH, now=clock.now())
@@ -183,6 +183,7 @@ def retry_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_
         uow.documents.save(document)
         audited(uow, actor, AccessKind.DOCUMENT_RETRIED, clock.now(), dossier_code=document.dossier_code,
                 document_id=document.id)
+        process_document_later(uow.outbox, document.id)
         uow.commit()
     return document
 
