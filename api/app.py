@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
+from api.idempotency import IdempotencyKeys, document_idempotency
 from api.limits import BodySizeLimit
 from api.reports.receipt_pdf import LOOKUP_PAGE_PATH
 from api.routes import (
@@ -72,9 +73,11 @@ def create_app(settings: Settings | None = None, *, backends: Backends | None = 
     )
     app.state.backends = built
     install_error_handlers(app)
+    app.add_middleware(IdempotencyKeys)  # inside the body limit: it reads what the limit lets through
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_json_bytes)
     app.include_router(health.router)
     app.include_router(api_router())
+    document_idempotency(app)
     app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
 
     @app.get("/", include_in_schema=False)

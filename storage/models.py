@@ -625,7 +625,7 @@ class IdempotencyKeyRow(Base):
 
     principal: Mapped[str] = mapped_column(String(200), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))  # method, path, query and body, hashed
+    fingerprint: Mapped[str] = mapped_column(String(130))  # request line hash ":" body hash
     state: Mapped[str] = mapped_column(String(20))  # in_progress, done
     status_code: Mapped[int | None] = mapped_column(Integer)
     response_headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)

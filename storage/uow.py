@@ -16,6 +16,7 @@ from storage.disposition import SqlDispositionRepository
 from storage.documents import SqlDocumentRepository
 from storage.dossiers import SqlDossierRepository
 from storage.fixity import SqlFixityRepository
+from storage.idempotency import SqlIdempotencyKeyRepository
 from storage.limits import SqlAttemptLimitRepository
 from storage.outbox import SqlOutbox
 from storage.repositories import (
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
     dispositions: SqlDispositionRepository
     fixity: SqlFixityRepository
     outbox: SqlOutbox
+    idempotency_keys: SqlIdempotencyKeyRepository
 
     def __init__(self, session_factory: sessionmaker[Session],
                  after_commit: Callable[[], None] | None = None) -> None:
@@ -92,6 +94,7 @@ class SqlUnitOfWork:
             self.dispositions = SqlDispositionRepository(self._session)
             self.fixity = SqlFixityRepository(self._session)
             self.outbox = SqlOutbox(self._session)
+            self.idempotency_keys = SqlIdempotencyKeyRepository(self._session)
         self._depth += 1
         return self
 

@@ -35,7 +35,7 @@ def upgrade() -> None:
         'idempotency_keys',
         sa.Column('principal', sa.String(length=200), nullable=False),
         sa.Column('key', sa.String(length=255), nullable=False),
-        sa.Column('fingerprint', sa.String(length=64), nullable=False),
+        sa.Column('fingerprint', sa.String(length=130), nullable=False),
         sa.Column('state', sa.String(length=20), nullable=False),
         sa.Column('status_code', sa.Integer(), nullable=True),
         sa.Column('response_headers', sa.JSON(), nullable=True),
