@@ -46,6 +46,38 @@ def applies_to(path: str) -> bool:
     return any(p.match(path) for p in IDEMPOTENT_POSTS)
 
 
+class BodyDigest:
+    """SHA-256 of a request body as it streams past. A multipart body's boundary is left out: a client that retries
+    an upload draws a new boundary, and the request is still the same."""
+
+    MARKER = b"\x00boundary\x00"
+
+    def __init__(self, content_type: str) -> None:
+        boundary = ""
+        if content_type.lower().startswith("multipart/"):
+            for part in content_type.split(";")[1:]:
+                name, _, value = part.strip().partition("=")
+                if name.lower() == "boundary":
+                    boundary = value.strip('"')
+        self._boundary = boundary.encode("latin-1")
+        self._tail = b""
+        self._digest = hashlib.sha256()
+
+    def update(self, chunk: bytes) -> None:
+        if not self._boundary:
+            self._digest.update(chunk)
+            return
+        data = (self._tail + chunk).replace(self._boundary, self.MARKER)
+        keep = len(self._boundary) - 1  # the start of a boundary split across two chunks
+        self._tail = data[-keep:] if keep and len(data) > keep else data
+        self._digest.update(data[:len(data) - len(self._tail)])
+
+    def hexdigest(self) -> str:
+        self._digest.update(self._tail)
+        self._tail = b""
+        return self._digest.hexdigest()
+
+
 def principal_of(backends: Backends, authorization: str) -> str | None:
     """Whom the key belongs to: the officer named by the bearer token, or the service token itself (hashed).
     None when there is no usable credential: the route answers 401 and nothing is recorded."""
@@ -103,7 +135,7 @@ class IdempotencyKeys:
         if existing.state is KeyState.IN_PROGRESS or existing.answer is None:
             await _problem(scope, receive, key_in_progress(), 409)(scope, receive, send)
             return
-        body_hash = await _drained_hash(receive)
+        body_hash = await _drained_hash(receive, BodyDigest(_content_type(scope)))
         if not existing.same_request(request_hash, body_hash):
             await _problem(scope, receive, key_reused(), 422)(scope, receive, send)
             return
@@ -115,7 +147,7 @@ class IdempotencyKeys:
 
     async def _run_first(self, scope: Scope, receive: Receive, send: Send, backends: Backends, principal: str,
                          key: str) -> None:
-        digest = hashlib.sha256()
+        digest = BodyDigest(_content_type(scope))
         body_done = False
 
         async def hashing_receive() -> Message:
@@ -171,8 +203,14 @@ async def _rest(receive: Receive) -> Any:
             return
 
 
-async def _drained_hash(receive: Receive) -> str:
-    digest = hashlib.sha256()
+def _content_type(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"content-type":
+            return str(value.decode("latin-1"))
+    return ""
+
+
+async def _drained_hash(receive: Receive, digest: BodyDigest) -> str:
     async for chunk in _rest(receive):
         digest.update(chunk)
     return digest.hexdigest()
