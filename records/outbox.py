@@ -79,6 +79,10 @@ def deliver_webhooks_later(outbox: Outbox) -> None:
     outbox.add(FollowUp.DELIVER_WEBHOOKS, {}, request_id=current_request_id())
 
 
+MAX_RETRY_DELAY_SECONDS = 30  # once the broker is back, waiting work goes out within this (and the next beat)
+
+
 def retry_delay(attempts: int) -> timedelta:
-    """Backoff after a failed send: 2, 4, 8 ... seconds, at most five minutes."""
-    return timedelta(seconds=min(2 ** max(attempts, 1), 300))
+    """Backoff after a failed send: 2, 4, 8 ... seconds, at most 30: a retry is one cheap claim, and work kept
+    through a long outage must not wait minutes more once the broker answers again."""
+    return timedelta(seconds=min(2 ** max(min(attempts, 16), 1), MAX_RETRY_DELAY_SECONDS))

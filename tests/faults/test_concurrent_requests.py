@@ -12,11 +12,27 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from infra.wiring import Backends
+from infra.demo import load_demo
+from infra.settings import Settings
+from infra.wiring import Backends, build_backends
 from records.services.catalogue import load_principal
+from tests.support.databases import fresh_database
 from tests.support.factories import LAND_FIRST_CERTIFICATE, cccd
 
 CONCURRENT = 50
+SECRET = "concurrency-test-secret-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def committed_backends(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
+    """A database of these tests' own, with real commits on separate connections (the audit chain they write
+    must not meet other tests' dossier codes)."""
+    directory = tmp_path_factory.mktemp(f"concurrent-{request.param}")
+    with fresh_database(request.param, directory) as url:
+        built = build_backends(Settings(database_url=url, data_dir=directory, secret_key=SECRET, tasks="inline"))
+        load_demo(built, password="concurrent-test-password", with_dossiers=False)
+        yield built
+        built.close()
 
 
 @pytest.fixture
