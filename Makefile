@@ -96,6 +96,7 @@ bench: system-deps venv services-up
 	$(PY) -m bench.backup
 	$(PY) -m bench.hostile
 	$(PY) -m bench.metrics_scrape
+	$(PY) -m bench.outbox
 
 clean:
 	rm -rf $(STAMPS) var .pytest_cache .mypy_cache .ruff_cache

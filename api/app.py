@@ -13,6 +13,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.edges import SecurityHeaders
 from api.errors import install_error_handlers
+from api.idempotency import IdempotencyKeys, document_idempotency
 from api.limits import BodySizeLimit
 from api.reports.receipt_pdf import LOOKUP_PAGE_PATH
 from api.routes import (
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, backends: Backends | None = 
     )
     app.state.backends = built
     install_error_handlers(app)
+    app.add_middleware(IdempotencyKeys)  # inside the body limit: it reads what the limit lets through
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_json_bytes)
     app.add_middleware(SecurityHeaders)
     install_telemetry(app, built)
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None, *, backends: Backends | None = 
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(api_router())
+    document_idempotency(app)
     app.mount("/ui", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
 
     @app.get("/", include_in_schema=False)

@@ -143,5 +143,5 @@ def import_bag(backends: Backends, root: Path, actor: Principal | None = None) -
     re-ingests its dossiers and archival file in one transaction (refused whole for an unknown agency or procedure or
     a code that exists here)."""
     dossiers, archival_file = read_bag(root)
-    return import_package(uow=backends.uow(), clock=backends.clock, blobs=backends.blobs, tasks=backends.tasks,
+    return import_package(uow=backends.uow(), clock=backends.clock, blobs=backends.blobs,
                           actor=actor, dossiers=dossiers, archival_file=archival_file)

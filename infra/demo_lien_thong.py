@@ -52,18 +52,16 @@ class DemoPaper:
 
 
 def attach_paper(backends: Backends, *, clock: Clock, actor: Principal, dossier_code: str, paper: DemoPaper) -> None:
-    """Uploads the paper as the officer would; the worker reads and indexes it."""
+    """Uploads the paper as the officer would; the worker reads and indexes it (the outbox sends it there)."""
     settings = backends.settings
     staged = stage_upload(io.BytesIO(text_pdf(paper.pages)), paper.filename, directory=settings.data_dir / "staging",
                           max_bytes=settings.max_upload_bytes)
     try:
-        registered = register_document(uow=backends.uow(), blobs=backends.blobs, clock=clock, actor=actor,
-                                       dossier_code=dossier_code, upload=staged, document_type=paper.document_type,
-                                       title=paper.title, metadata=DocumentMetadata())
+        register_document(uow=backends.uow(), blobs=backends.blobs, clock=clock, actor=actor,
+                          dossier_code=dossier_code, upload=staged, document_type=paper.document_type,
+                          title=paper.title, metadata=DocumentMetadata())
     finally:
         staged.path.unlink(missing_ok=True)
-    if not registered.duplicate:
-        backends.tasks.process_document(registered.document.id)
 
 
 def land_application(name: str, parcel: str) -> DemoPaper:

@@ -39,7 +39,7 @@ def process_document_job(backends: Backends, document_id: str, *, run_id: str | 
                          requeue: Requeue | None = None) -> DocumentStatus:
     """One run of the pipeline: with `requeue`, a large document's rest goes back to the queue (worker tasks);
     without it, all its chunks run here (the inline queue)."""
-    status = process_document(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock, tasks=backends.tasks,
+    status = process_document(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock,
                               recognizer=recognizer_for(backends), settings=pipeline_settings(backends.settings),
                               document_id=document_id, run_id=run_id, requeue=requeue)
     lock_held_document_blobs(uow=backends.uow(), blobs=backends.blobs, document_id=document_id)
@@ -47,7 +47,7 @@ def process_document_job(backends: Backends, document_id: str, *, run_id: str | 
 
 
 def requeue_stuck_job(backends: Backends) -> list[str]:
-    return requeue_stuck_documents(uow=backends.uow(), clock=backends.clock, tasks=backends.tasks,
+    return requeue_stuck_documents(uow=backends.uow(), clock=backends.clock,
                                    lease=timedelta(seconds=backends.settings.document_lease_seconds))
 
 

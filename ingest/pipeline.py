@@ -40,9 +40,9 @@ from records.blobs import (
 from records.clock import Clock
 from records.documents import IN_PROGRESS, Document, DocumentStatus, PageSource, PageText
 from records.errors import DomainError, NotFound
+from records.outbox import index_dossier_later
 from records.ports import UnitOfWork
 from records.services.fixity import register_document_blobs
-from records.tasks import TaskQueue
 
 log = logging.getLogger("hoso.ingest")
 
@@ -101,7 +101,7 @@ class _Chunk:
         return self.last >= self.page_count
 
 
-def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: TaskQueue, recognizer: Recognizer,
+def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, recognizer: Recognizer,
                      settings: PipelineSettings, document_id: str, run_id: str | None = None,
                      requeue: Requeue | None = None) -> DocumentStatus:
     """Runs the pipeline for one document (a chunk of it, for a large one) and hands its dossier to the index
@@ -121,7 +121,7 @@ def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: 
         if document is None or not runnable:
             return DocumentStatus.FAILED if document is None else document.status
         if document.page_count is not None:  # all done, waiting for its index entry: a duplicate task
-            tasks.index_dossier(document.dossier_code)
+            _index_later(uow, document.dossier_code)
             return document.status
         next_run = uuid.uuid4().hex
         try:
@@ -147,8 +147,7 @@ def process_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, tasks: 
         if chunk.finished:
             for key in chunk.parts:  # the searchable PDF's pieces, merged into it
                 blobs.delete(key)
-            tasks.index_dossier(document.dossier_code)
-            return status
+            return status  # its dossier's reindexing was recorded with the last chunk
         log.info("document %s: pages %d-%d of %d done; the rest goes back to the queue", document_id, chunk.first,
                  chunk.last, chunk.page_count)
         if requeue is not None:
@@ -375,8 +374,17 @@ def _save_chunk(uow: UnitOfWork, clock: Clock, document: Document, chunk: _Chunk
             current.take_lease(next_run, clock.now())
         uow.documents.save(current)
         register_document_blobs(uow, current, chunk.derived, clock.now())  # the hashes fixity checks against
+        if chunk.finished:
+            index_dossier_later(uow.outbox, document.dossier_code)  # with the pages: never text left unindexed
         uow.commit()
     return current.status
+
+
+def _index_later(uow: UnitOfWork, dossier_code: str) -> None:
+    with uow:
+        uow.begin_write()
+        index_dossier_later(uow.outbox, dossier_code)
+        uow.commit()
 
 
 def _with_dpi(page: PageImage) -> tuple[int, Image.Image]:

@@ -21,7 +21,9 @@ from records.documents import Document, DocumentStatus, PageText
 from records.dossiers import Dossier, DossierEvent, DossierState, ExtensionLetter
 from records.fixity import BlobRecord, FixityCheck, FixityCounts, FixityState, Outcome
 from records.holds import Hold, HoldScope
+from records.idempotency import IdempotencyKeyRepository
 from records.integrations import IntegrationAccount
+from records.outbox import Outbox
 from records.procedures import Procedure
 from records.retention import DossierRetention, RetentionSchedule, RetentionState
 from records.shares import Share
@@ -470,6 +472,10 @@ class UnitOfWork(Protocol):
     def dispositions(self) -> DispositionRepository: ...
     @property
     def fixity(self) -> FixityRepository: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def idempotency_keys(self) -> IdempotencyKeyRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

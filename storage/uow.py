@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -15,7 +16,9 @@ from storage.disposition import SqlDispositionRepository
 from storage.documents import SqlDocumentRepository
 from storage.dossiers import SqlDossierRepository
 from storage.fixity import SqlFixityRepository
+from storage.idempotency import SqlIdempotencyKeyRepository
 from storage.limits import SqlAttemptLimitRepository
+from storage.outbox import SqlOutbox
 from storage.repositories import (
     SqlAgencyRepository,
     SqlAlertRepository,
@@ -30,7 +33,10 @@ SQLITE_LOCK_TIMEOUT_SECONDS = 30.0
 
 
 class SqlUnitOfWork:
-    """Re-entrant: a use case that calls another shares the outer transaction."""
+    """Re-entrant: a use case that calls another shares the outer transaction.
+
+    `after_commit` runs after each commit that recorded follow-up work in the outbox (the composition root
+    passes the dispatcher's kick); it must not raise, and the commit stands whatever it does."""
 
     agencies: SqlAgencyRepository
     procedures: SqlProcedureRepository
@@ -49,8 +55,12 @@ class SqlUnitOfWork:
     archival_files: SqlArchivalFileRepository
     dispositions: SqlDispositionRepository
     fixity: SqlFixityRepository
+    outbox: SqlOutbox
+    idempotency_keys: SqlIdempotencyKeyRepository
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session],
+                 after_commit: Callable[[], None] | None = None) -> None:
+        self._after_commit = after_commit
         self._session_factory = session_factory
         self._session: Session | None = None
         self._depth = 0
@@ -83,6 +93,8 @@ class SqlUnitOfWork:
             self.archival_files = SqlArchivalFileRepository(self._session)
             self.dispositions = SqlDispositionRepository(self._session)
             self.fixity = SqlFixityRepository(self._session)
+            self.outbox = SqlOutbox(self._session)
+            self.idempotency_keys = SqlIdempotencyKeyRepository(self._session)
         self._depth += 1
         return self
 
@@ -93,6 +105,7 @@ class SqlUnitOfWork:
             # A use case failed inside an outer unit of work (a request's): its transaction is void, and
             # whatever the caller does next (report, clean up) starts from a clean session.
             self._session.rollback()
+            self.outbox.forget_recorded()
             self._end_write()
         if self._depth == 0 and self._session is not None:
             try:
@@ -129,9 +142,12 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         self.session.commit()
         self._end_write()
+        if self.outbox.take_recorded() and self._after_commit is not None:
+            self._after_commit()  # the write lock is released first: the dispatcher writes too
 
     def rollback(self) -> None:
         self.session.rollback()
+        self.outbox.forget_recorded()
         self._end_write()
 
     def _end_write(self) -> None:

@@ -15,6 +15,7 @@ from workers.telemetry import install_task_telemetry
 
 DEADLINE_SCAN_MINUTES = 10
 WEBHOOK_RETRY_SECONDS = 30  # due retries are picked up this often (new events are sent at once)
+OUTBOX_DISPATCH_SECONDS = 5.0  # follow-up work the after-commit kick could not send waits at most this long
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -41,6 +42,8 @@ def create_celery(settings: Settings) -> Celery:
                                "schedule": crontab(minute=f"*/{DEADLINE_SCAN_MINUTES}")},
             "deliver-webhooks": {"task": "hoso.deliver_webhooks", "schedule": float(WEBHOOK_RETRY_SECONDS),
                                  "options": {"queue": WEBHOOK_QUEUE, "expires": WEBHOOK_RETRY_SECONDS}},
+            "dispatch-outbox": {"task": "hoso.dispatch_outbox", "schedule": OUTBOX_DISPATCH_SECONDS,
+                                "options": {"queue": DEFAULT_QUEUE, "expires": OUTBOX_DISPATCH_SECONDS * 2}},
             "archive-upkeep": {"task": "hoso.archive_upkeep", "schedule": crontab(minute="*/15")},
             "fixity": {"task": "hoso.fixity", "schedule": crontab(minute=30)},
             "audit-checkpoint": {"task": "hoso.audit_checkpoint", "schedule": crontab(minute="*/10")},

@@ -81,6 +81,13 @@ def register(app: Celery) -> None:
         report = deliver_webhooks_job(backends_of(app))
         return {"attempted": report.attempted, "delivered": report.delivered, "failed": report.failed}
 
+    @app.task(name="hoso.dispatch_outbox", **RETRY)
+    def dispatch_outbox_task() -> dict[str, int]:
+        """Sends the follow-up work the last commits recorded (what the after-commit kick could not send, the
+        broker being down) and prunes dispatched rows older than a day. Safe to run in several workers."""
+        report = backends_of(app).dispatch_outbox(prune=True)
+        return {"claimed": report.claimed, "sent": report.sent, "failed": report.failed, "pruned": report.pruned}
+
     @app.task(name="hoso.archive_upkeep", **RETRY)
     def archive_upkeep_task() -> dict[str, int]:
         """Retention clocks, deposit reminders, pending destructions. Safe to repeat."""

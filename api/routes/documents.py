@@ -60,14 +60,13 @@ def upload_document(
             document_type=document_type, title=title,
             metadata=DocumentMetadata(number_notation=number_notation, issuing_organ=issuing_organ,
                                       issued_date=issued_date, signer=signer, subject=subject),
-            is_result=is_result, tasks=backends.tasks)
+            is_result=is_result)
     finally:
         staged.path.unlink(missing_ok=True)
     if registered.duplicate:
         raise Conflict("Hồ sơ đã có tài liệu với nội dung này; không lưu lại lần nữa.",
                        "The dossier already holds this content; it was not stored again.",
                        code="duplicate_document", detail={"document_id": registered.document.id})
-    backends.tasks.process_document(registered.document.id)
     response.headers["Location"] = f"/api/v1/documents/{registered.document.id}"
     return DocumentPublic.of(registered.document)
 
@@ -145,7 +144,6 @@ def read_text(document_id: str, uow: UowDep, clock: ClockDep, user: CurrentUser)
 def retry(document_id: str, backends: BackendsDep, uow: UowDep, clock: ClockDep, user: CurrentUser) -> DocumentPublic:
     document = retry_document(uow=uow, clock=clock, actor=user, document_id=document_id,
                               lease=timedelta(seconds=backends.settings.document_lease_seconds))
-    backends.tasks.process_document(document.id)
     return DocumentPublic.of(document)
 
 

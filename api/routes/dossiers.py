@@ -78,10 +78,8 @@ def create_dossier(body: DossierCreate, response: Response, backends: BackendsDe
         uow=uow, clock=clock, calendar=calendar, signer=backends.signer, actor=user,
         procedure_code=body.procedure_code, applicant=body.applicant.to_domain(), channel=body.channel,
         received_at=body.received_at, agency_code=body.agency_code, subject=body.subject,
-        linked_procedures=body.linked_procedures, tasks=backends.tasks)
+        linked_procedures=body.linked_procedures)
     dossier = intake.dossier
-    for created in (dossier, *intake.linked):
-        backends.tasks.index_dossier(created.code)
     response.headers["ETag"] = etag(dossier.version)
     response.headers["Location"] = f"/api/v1/dossiers/{dossier.code}"
     holds = dossier_holds(uow=uow, clock=clock, actor=user, code=dossier.code)  # an applicant's hold covers it
@@ -134,11 +132,8 @@ def create_transition(code: str, body: TransitionCreate, response: Response, bac
                       expected_version: IfMatchVersion) -> DossierPublic:
     dossier, _event = transition_dossier(uow=uow, clock=clock, calendar=calendar, actor=user, code=code,
                                          to=body.to, note=body.note, target_agency_code=body.target_agency_code,
-                                         expected_version=expected_version, tasks=backends.tasks)
-    if body.to is DossierState.TRANSFERRED or backends.settings.index_on_every_move:
-        backends.tasks.index_dossier(code)  # the new holder must find it; states are a search filter too
-    if body.to is DossierState.TRANSFERRED and dossier.parent_code is not None:
-        backends.tasks.index_dossier(dossier.parent_code)  # the new agency finds the group's papers too
+                                         expected_version=expected_version,
+                                         reindex_every_move=backends.settings.index_on_every_move)
     response.headers["ETag"] = etag(dossier.version)
     return _public(dossier, clock, calendar, user)
 

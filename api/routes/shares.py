@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import BackendsDep, ClockDep, CurrentUser, UowDep
+from api.deps import ClockDep, CurrentUser, UowDep
 from api.errors import ERROR_RESPONSES
 from api.schemas.bounds import OffsetQuery
 from api.schemas.sharing import ShareCreate, SharePublic, ShareRevoke, SharesPublic
@@ -21,12 +21,11 @@ router = APIRouter(tags=["shares"], responses=ERROR_RESPONSES)
                          "another agency or specialised system: for a purpose, until a date (at most a year). "
                          "A whole-dossier share may let the grantee attach its results. The grantee's "
                          "subscribed systems get a `share.granted` webhook.")
-def create_share(code: str, body: ShareCreate, response: Response, backends: BackendsDep, uow: UowDep,
+def create_share(code: str, body: ShareCreate, response: Response, uow: UowDep,
                  clock: ClockDep, user: CurrentUser) -> SharePublic:
     share = share_dossier(uow=uow, clock=clock, actor=user, dossier_code=code,
                           grantee_agency_code=body.grantee_agency_code, purpose=body.purpose,
-                          expires_at=body.expires_at, document_ids=body.document_ids, allow_attach=body.allow_attach,
-                          tasks=backends.tasks)
+                          expires_at=body.expires_at, document_ids=body.document_ids, allow_attach=body.allow_attach)
     response.headers["Location"] = f"/api/v1/shares/{share.id}"
     return SharePublic.of(share, now=clock.now())
 
@@ -55,8 +54,7 @@ def read_share(share_id: str, uow: UowDep, clock: ClockDep, user: CurrentUser) -
 
 @router.post("/shares/{share_id}/revoke", response_model=SharePublic, summary="Thu hồi chia sẻ",
              description="Access ends at once. Only the granting agency or an admin; repeating it changes nothing.")
-def revoke(share_id: str, body: ShareRevoke, backends: BackendsDep, uow: UowDep, clock: ClockDep,
+def revoke(share_id: str, body: ShareRevoke, uow: UowDep, clock: ClockDep,
            user: CurrentUser) -> SharePublic:
-    share = revoke_share(uow=uow, clock=clock, actor=user, share_id=share_id, reason=body.reason,
-                         tasks=backends.tasks)
+    share = revoke_share(uow=uow, clock=clock, actor=user, share_id=share_id, reason=body.reason)
     return SharePublic.of(share, now=clock.now())

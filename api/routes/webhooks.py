@@ -60,10 +60,9 @@ def read_delivery(delivery_id: str, uow: UowDep, user: CurrentUser) -> DeliveryD
              summary="Gửi lại một lần gửi webhook",
              description="Administrators. A new delivery of the same event (same event id and payload, "
                          "`replay_of` naming this one) is queued now; the delivery must be delivered or failed.")
-def replay_one(delivery_id: str, backends: BackendsDep, uow: UowDep, clock: ClockDep,
+def replay_one(delivery_id: str, uow: UowDep, clock: ClockDep,
                user: CurrentUser) -> DeliveryPublic:
     replay = replay_delivery(uow=uow, clock=clock, actor=user, delivery_id=delivery_id)
-    backends.tasks.deliver_webhooks()
     return DeliveryPublic.of(replay)
 
 
@@ -122,10 +121,8 @@ def read_deliveries(webhook_id: str, uow: UowDep, user: CurrentUser, status: Del
              description="Administrators. Queues again the delivered or failed deliveries first made in "
                          "[since, until) — not earlier replays — oldest first; at most 1000 (narrow the range "
                          "beyond: `422 replay_range_too_large`).")
-def replay_many(webhook_id: str, body: ReplayRange, backends: BackendsDep, uow: UowDep, clock: ClockDep,
+def replay_many(webhook_id: str, body: ReplayRange, uow: UowDep, clock: ClockDep,
                 user: CurrentUser) -> ReplayCount:
     count = replay_range(uow=uow, clock=clock, actor=user, subscription_id=webhook_id, since=body.since,
                          until=body.until, status=body.status)
-    if count:
-        backends.tasks.deliver_webhooks()
     return ReplayCount(count=count)

@@ -24,6 +24,7 @@ from records.clock import Clock, local_date
 from records.decree30 import DocumentEntry, FileMetadata
 from records.documents import Document
 from records.errors import Conflict, PermissionDenied, ValidationFailed
+from records.outbox import index_dossier_later
 from records.package import ArchivalFileRecord, DocumentRecord, DossierRecord
 from records.ports import UnitOfWork
 from records.procedures import DocumentType
@@ -31,7 +32,6 @@ from records.services.access import audited, dossier_not_found
 from records.services.fixity import register_document_blobs
 from records.services.reports import ControlSlip
 from records.services.retention import record_closure
-from records.tasks import TaskQueue
 
 log = logging.getLogger("hoso.bags")
 # Who the audit chain names for `hoso export-bag` / `hoso import-bag`: the operator of the machine, beyond any scope.
@@ -167,7 +167,7 @@ class ImportedPackage:
     file_code: str | None = None
 
 
-def import_package(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, tasks: TaskQueue | None,
+def import_package(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore,
                    actor: Principal | None, dossiers: Sequence[PackageDossier],
                    archival_file: ArchivalFileRecord | None = None) -> ImportedPackage:
     """Re-ingests a package's dossiers (and the archival file holding them) in one transaction: same codes, history,
@@ -191,6 +191,7 @@ def import_package(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, tasks: Ta
             _check_absent(uow, dossiers, archival_file)  # again, now that this import writes: another may have won
             for item, derived_hashes in zip(dossiers, registered, strict=True):
                 _write_dossier(uow, item.record, derived_hashes, now)
+                index_dossier_later(uow.outbox, item.record.dossier.code)
                 if actor is not None:
                     audited(uow, actor, AccessKind.BAG_IMPORTED, now, dossier_code=item.record.dossier.code,
                             detail={"documents": len(item.record.documents), "events": len(item.record.events)})
@@ -205,16 +206,13 @@ def import_package(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, tasks: Ta
         _remove_unclaimed(uow, blobs, stored)
         raise
     codes = [item.record.dossier.code for item in dossiers]
-    if tasks is not None:
-        for code in codes:
-            tasks.index_dossier(code)
     return ImportedPackage(codes, archival_file.file.file_code if archival_file else None)
 
 
-def import_dossier(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore, tasks: TaskQueue | None,
+def import_dossier(*, uow: UnitOfWork, clock: Clock, blobs: BlobStore,
                    actor: Principal | None, record: DossierRecord, blob_files: Mapping[str, Path]) -> str:
     """One dossier's package (see import_package)."""
-    return import_package(uow=uow, clock=clock, blobs=blobs, tasks=tasks, actor=actor,
+    return import_package(uow=uow, clock=clock, blobs=blobs, actor=actor,
                           dossiers=[PackageDossier(record, blob_files)]).dossier_codes[0]
 
 

@@ -35,6 +35,7 @@ from records.disposition import (
     check_proposal,
 )
 from records.errors import DomainError, NotFound, RateLimited, ValidationFailed
+from records.outbox import index_dossier_later
 from records.ports import PasswordHasher, UnitOfWork
 from records.retention import EndAction, RetentionState
 from records.search import SearchIndex
@@ -235,6 +236,7 @@ def _destroy_rows(uow: UnitOfWork, actor: Principal, disposition: Disposition, n
             gone[document.sha256] = max(gone.get(document.sha256) or 0, document.page_count or 0)
         uow.archival_files.forget_dossier(code)
         uow.dossiers.delete(code)
+        index_dossier_later(uow.outbox, code)  # reindexing a dossier that is gone removes its entry
         line.state = RetentionState.DESTROYED
         uow.retention.save(line)
         audited(uow, actor, AccessKind.DOSSIER_DESTROYED, now, dossier_code=code,

@@ -16,13 +16,13 @@ from records.blobs import BlobStore, original_key
 from records.clock import Clock
 from records.documents import IN_PROGRESS, Document, DocumentMetadata, DocumentStatus, PageText
 from records.errors import Conflict, NotFound
+from records.outbox import process_document_later
 from records.ports import UnitOfWork
 from records.procedures import DocumentType
 from records.services.access import audited, authorize, logged, require
 from records.services.fixity import register_document_blobs
 from records.services.holds import ensure_not_held
-from records.services.webhooks import announce, deliver_soon
-from records.tasks import TaskQueue
+from records.services.webhooks import announce
 from records.webhooks import EventType
 
 
@@ -50,9 +50,9 @@ def _document_not_found(document_id: str) -> NotFound:
 
 def register_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, actor: Principal, dossier_code: str,
                       upload: StagedUpload, document_type: DocumentType, title: str,
-                      metadata: DocumentMetadata, is_result: bool = False,
-                      tasks: TaskQueue | None = None) -> Registered:
-    """Stores the original (keyed by its SHA-256) and records the document as queued.
+                      metadata: DocumentMetadata, is_result: bool = False) -> Registered:
+    """Stores the original (keyed by its SHA-256) and records the document as queued, with its processing
+    recorded in the outbox in the same transaction.
 
     Who may attach: the agency holding the dossier, or a system or agency it was shared with for attaching
     (a specialised system's result). The same content uploaded twice to one dossier is reported, not stored
@@ -80,10 +80,11 @@ def register_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, actor:
             ensure_not_held(uow, [dossier_code])  # again: a hold placed while the original was being stored
             uow.documents.add(document)
             dossier = uow.dossiers.get(dossier_code)
-            announced = 0 if dossier is None else announce(
-                uow, event_type=EventType.DOCUMENT_ATTACHED, dossier=dossier, at=now,
-                data={"document_id": document.id, "document_type": document.document_type.value,
-                      "is_result": is_result, "uploaded_agency_code": actor.agency_code})
+            process_document_later(uow.outbox, document.id)
+            if dossier is not None:
+                announce(uow, event_type=EventType.DOCUMENT_ATTACHED, dossier=dossier, at=now,
+                         data={"document_id": document.id, "document_type": document.document_type.value,
+                               "is_result": is_result, "uploaded_agency_code": actor.agency_code})
             register_document_blobs(uow, document, {}, now)
             audited(uow, actor, AccessKind.DOCUMENT_ATTACHED, now, dossier_code=dossier_code, document_id=document.id,
                     detail={"sha256": document.sha256, "size_bytes": document.size_bytes,
@@ -98,7 +99,6 @@ def register_document(*, uow: UnitOfWork, blobs: BlobStore, clock: Clock, actor:
     except BaseException:
         _forget_unreferenced(uow, blobs, upload.sha256)
         raise
-    deliver_soon(tasks, announced)
     return Registered(document, duplicate=False)
 
 
@@ -179,7 +179,7 @@ DEFAULT_LEASE = timedelta(minutes=5)
 def retry_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_id: str,
                    lease: timedelta = DEFAULT_LEASE) -> Document:
     """Puts a failed or a stuck document (its worker vanished: no sign of life for longer than `lease`) back in
-    the queue, to be processed from the start (the caller then enqueues its processing). A document a worker is
+    the queue, to be processed from the start (its processing is recorded with the change). A document a worker is
     processing now is refused (document_busy)."""
     with uow:
         uow.begin_write()
@@ -194,12 +194,12 @@ def retry_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_
         uow.documents.save(document)
         audited(uow, actor, AccessKind.DOCUMENT_RETRIED, clock.now(), dossier_code=document.dossier_code,
                 document_id=document.id)
+        process_document_later(uow.outbox, document.id)
         uow.commit()
     return document
 
 
-def requeue_stuck_documents(*, uow: UnitOfWork, clock: Clock, tasks: TaskQueue, lease: timedelta,
-                            limit: int = 100) -> list[str]:
+def requeue_stuck_documents(*, uow: UnitOfWork, clock: Clock, lease: timedelta, limit: int = 100) -> list[str]:
     """Sends documents whose worker vanished (in progress, no sign of life for longer than `lease`) back to the
     queue; they resume from the pages already done. Each one's lease is freed and its clock restarted, so the
     next sweep leaves it alone while the new task waits in the queue. Safe to run in several places at once:
@@ -213,10 +213,9 @@ def requeue_stuck_documents(*, uow: UnitOfWork, clock: Clock, tasks: TaskQueue, 
             if document is not None and document.is_stuck(now, lease):
                 document.take_lease(None, now)
                 uow.documents.save(document)
+                process_document_later(uow.outbox, document_id)
                 stuck.append(document_id)
         uow.commit()
-    for document_id in stuck:
-        tasks.process_document(document_id)
     return stuck
 
 

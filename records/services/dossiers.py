@@ -21,13 +21,13 @@ from records.dossiers import (
 )
 from records.errors import NotFound, StaleVersion, ValidationFailed
 from records.holds import Hold
+from records.outbox import index_dossier_later
 from records.ports import DossierFilters, DossierQuery, UnitOfWork
 from records.services.access import audited, log_access, logged, require
 from records.services.catalogue import operating_agency
 from records.services.holds import ensure_not_held, holds_on
 from records.services.retention import record_closure
-from records.services.webhooks import announce, deliver_soon
-from records.tasks import TaskQueue
+from records.services.webhooks import announce
 from records.webhooks import EventType
 
 MAX_PAGE_SIZE = 200
@@ -64,7 +64,7 @@ def transition_dossier(
     note: str = "",
     target_agency_code: str | None = None,
     expected_version: int | None = None,
-    tasks: TaskQueue | None = None,
+    reindex_every_move: bool = False,
 ) -> tuple[Dossier, DossierEvent]:
     """Moves a dossier. With `expected_version` a stale caller gets StaleVersion and nothing changes.
 
@@ -98,15 +98,18 @@ def transition_dossier(
         uow.dossiers.save(dossier, expected_version=version, events=[event])
         if dossier.parent_code is not None and target_agency_code is not None:
             uow.dossiers.add_linked_agencies(dossier.parent_code, frozenset({target_agency_code}))
-        announced = announce(uow, event_type=EventType.DOSSIER_STATE_CHANGED, dossier=dossier, at=event.at, data={
+        announce(uow, event_type=EventType.DOSSIER_STATE_CHANGED, dossier=dossier, at=event.at, data={
             "from_state": event.from_state.value if event.from_state else None, "to_state": event.to_state.value,
             "target_agency_code": target_agency_code, "actor_agency_code": actor.agency_code})
         record_closure(uow, dossier, event.at)
         audited(uow, actor, AccessKind.TRANSITION, event.at, dossier_code=code, detail={
             "from_state": event.from_state.value if event.from_state else None, "to_state": event.to_state.value,
             "target_agency_code": target_agency_code, "version": dossier.version, "note": event.note})
+        if to is DossierState.TRANSFERRED or reindex_every_move:
+            index_dossier_later(uow.outbox, code)  # the new holder must find it; states are a search filter too
+        if to is DossierState.TRANSFERRED and dossier.parent_code is not None:
+            index_dossier_later(uow.outbox, dossier.parent_code)  # the new agency finds the group's papers too
         uow.commit()
-    deliver_soon(tasks, announced)
     return dossier, event
 
 

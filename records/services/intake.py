@@ -17,13 +17,13 @@ from records.clock import Clock, local_date
 from records.dossiers import Applicant, ApplicantKind, Channel, Dossier, DossierEvent, open_dossier
 from records.errors import PermissionDenied, ValidationFailed
 from records.identifiers import check_cccd, check_tax_code, format_dossier_code
+from records.outbox import index_dossier_later
 from records.ports import Signer, UnitOfWork
 from records.procedures import Procedure
 from records.receipts import RECEIPT_PURPOSE, new_receipt_secret, receipt_message
 from records.services.access import audited
 from records.services.catalogue import require_role
-from records.services.webhooks import announce, deliver_soon
-from records.tasks import TaskQueue
+from records.services.webhooks import announce
 from records.webhooks import EventType
 
 # Officers' clocks drift; an intake stamped a few minutes ahead is not "in the future".
@@ -107,7 +107,6 @@ def receive_dossier(
     agency_code: str | None = None,
     subject: str = "",
     linked_procedures: Sequence[str] | None = None,
-    tasks: TaskQueue | None = None,
 ) -> Intake:
     """Intake at a desk (tiếp nhận). Gives the dossier its code, appointment date and receipt secret.
 
@@ -167,13 +166,12 @@ def receive_dossier(
         for child, child_events in children:
             uow.dossiers.add(child, child_events)
         uow.dossiers.set_receipt_digest(dossier.code, receipt_digest(signer, dossier.code, secret))
-        announced = sum(announce(uow, event_type=EventType.DOSSIER_RECEIVED, dossier=d, at=at,
-                                 data={"state": d.state.value, "channel": d.channel.value})
-                        for d in (dossier, *(c for c, _ in children)))
         for d in (dossier, *(c for c, _ in children)):
+            announce(uow, event_type=EventType.DOSSIER_RECEIVED, dossier=d, at=at,
+                     data={"state": d.state.value, "channel": d.channel.value})
+            index_dossier_later(uow.outbox, d.code)  # searchable once the worker has indexed it
             audited(uow, actor, AccessKind.DOSSIER_RECEIVED, at, dossier_code=d.code,
                     detail={"procedure_code": d.procedure_code, "agency_code": d.receiving_agency_code,
                             "parent_code": d.parent_code})
         uow.commit()
-    deliver_soon(tasks, announced)
     return Intake(dossier, events, [c for c, _ in children], secret)

@@ -14,9 +14,8 @@ from records.errors import NotFound, PermissionDenied, ValidationFailed
 from records.ports import UnitOfWork
 from records.services.access import audited, authorize, require
 from records.services.catalogue import operating_agency
-from records.services.webhooks import announce, deliver_soon
+from records.services.webhooks import announce
 from records.shares import Share, check_share_terms
-from records.tasks import TaskQueue
 from records.webhooks import EventType
 
 MAX_DOCUMENTS_PER_SHARE = 200
@@ -28,8 +27,8 @@ def _share_not_found(share_id: str) -> NotFound:
 
 
 def share_dossier(*, uow: UnitOfWork, clock: Clock, actor: Principal, dossier_code: str, grantee_agency_code: str,
-                  purpose: str, expires_at: datetime, document_ids: Sequence[str] = (), allow_attach: bool = False,
-                  tasks: TaskQueue | None = None) -> Share:
+                  purpose: str, expires_at: datetime, document_ids: Sequence[str] = (),
+                  allow_attach: bool = False) -> Share:
     """Shares the whole dossier (no `document_ids`) or the listed documents with another agency.
 
     Refused: an agency that does not exist or already reads the dossier by taking part in it, documents of
@@ -63,12 +62,11 @@ def share_dossier(*, uow: UnitOfWork, clock: Clock, actor: Principal, dossier_co
                       granted_at=now, expires_at=expires_at, whole_dossier=not documents, document_ids=documents,
                       allow_attach=allow_attach)
         uow.shares.add(share)
-        announced = announce(uow, event_type=EventType.SHARE_GRANTED, dossier=dossier, at=now,
-                             data=_event_data(share), also_agencies={grantee.code})
+        announce(uow, event_type=EventType.SHARE_GRANTED, dossier=dossier, at=now, data=_event_data(share),
+                 also_agencies={grantee.code})
         audited(uow, actor, AccessKind.SHARE_GRANTED, now, dossier_code=dossier_code, share_id=share.id,
                 detail=_event_data(share))
         uow.commit()
-    deliver_soon(tasks, announced)
     return share
 
 
@@ -99,8 +97,7 @@ def get_share(*, uow: UnitOfWork, clock: Clock, actor: Principal, share_id: str)
         return _visible_share(uow, actor, share_id, now=clock.now())
 
 
-def revoke_share(*, uow: UnitOfWork, clock: Clock, actor: Principal, share_id: str, reason: str = "",
-                 tasks: TaskQueue | None = None) -> Share:
+def revoke_share(*, uow: UnitOfWork, clock: Clock, actor: Principal, share_id: str, reason: str = "") -> Share:
     """Ends a share at once. Only the granting agency (an officer with a working role) or an admin; safe to
     repeat: revoking a revoked share changes nothing."""
     now = clock.now()
@@ -111,17 +108,15 @@ def revoke_share(*, uow: UnitOfWork, clock: Clock, actor: Principal, share_id: s
                                           or not actor.roles & WORKING_ROLES):
             raise PermissionDenied("Chỉ cơ quan đã chia sẻ mới được thu hồi.",
                                    "Only the agency that granted the share may revoke it.", code="not_the_grantor")
-        announced = 0
         if share.revoke(by=actor.username, at=now, reason=reason):
             uow.shares.save(share)
             dossier = uow.dossiers.get(share.dossier_code)
             if dossier is not None:
-                announced = announce(uow, event_type=EventType.SHARE_REVOKED, dossier=dossier, at=now,
-                                     data=_event_data(share), also_agencies={share.grantee_agency_code})
+                announce(uow, event_type=EventType.SHARE_REVOKED, dossier=dossier, at=now, data=_event_data(share),
+                         also_agencies={share.grantee_agency_code})
             audited(uow, actor, AccessKind.SHARE_REVOKED, now, dossier_code=share.dossier_code, share_id=share.id,
                     detail={"reason": reason})
             uow.commit()
-    deliver_soon(tasks, announced)
     return share
 
 

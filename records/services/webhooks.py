@@ -17,10 +17,10 @@ from records.access_log import AccessKind
 from records.clock import Clock, SystemClock
 from records.dossiers import Dossier
 from records.errors import Conflict, NotFound, ValidationFailed
+from records.outbox import deliver_webhooks_later
 from records.ports import UnitOfWork, WebhookSender
 from records.services.access import audited, authorize
 from records.services.catalogue import require_role
-from records.tasks import TaskQueue
 from records.webhooks import (
     MAX_ATTEMPTS,
     SIGNATURE_HEADER,
@@ -96,13 +96,9 @@ def announce(uow: UnitOfWork, *, event_type: EventType, dossier: Dossier, at: da
         or authorize(uow, _subscriber(uow, s.agency_code, readers), dossier, Action.READ, now=at)
     ]
     uow.webhooks.add_deliveries(deliveries)
+    if deliveries:
+        deliver_webhooks_later(uow.outbox)  # posted right after the commit, not at the next scheduled run
     return len(deliveries)
-
-
-def deliver_soon(tasks: TaskQueue | None, announced: int) -> None:
-    """After the change's commit: the worker posts what it announced now, not at the next scheduled run."""
-    if announced and tasks is not None:
-        tasks.deliver_webhooks()
 
 
 def deliver_due(*, uow: UnitOfWork, sender: WebhookSender, clock: Clock, limit: int = 50,
@@ -372,6 +368,7 @@ def replay_delivery(*, uow: UnitOfWork, clock: Clock, actor: Principal, delivery
                            detail={"delivery_id": delivery_id})
         replay = _replay(original, clock.now())
         uow.webhooks.add_deliveries([replay])
+        deliver_webhooks_later(uow.outbox)
         audited(uow, actor, AccessKind.WEBHOOK_REPLAYED, replay.created_at,
                 detail={"subscription_id": original.subscription_id, "delivery_id": original.id, "replayed": 1})
         uow.commit()
@@ -412,5 +409,7 @@ def replay_range(*, uow: UnitOfWork, clock: Clock, actor: Principal, subscriptio
         audited(uow, actor, AccessKind.WEBHOOK_REPLAYED, now,
                 detail={"subscription_id": subscription_id, "replayed": len(originals),
                         "since": since.isoformat(), "until": until.isoformat() if until else None})
+        if originals:
+            deliver_webhooks_later(uow.outbox)
         uow.commit()
     return len(originals)

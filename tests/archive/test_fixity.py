@@ -60,9 +60,8 @@ def _paper(backends: Backends, tmp_path: Path, words: str) -> tuple[str, str]:
     document = register_document(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock, actor=desk,
                                  dossier_code=code, upload=StagedUpload(staged, sha, len(content), "application/pdf",
                                                                         "don.pdf"),
-                                 document_type=DocumentType.APPLICATION_FORM, title="Đơn", metadata=DocumentMetadata(),
-                                 tasks=backends.tasks).document
-    backends.tasks.process_document(document.id)
+                                 document_type=DocumentType.APPLICATION_FORM, title="Đơn",
+                                 metadata=DocumentMetadata()).document
     return document.id, sha
 
 

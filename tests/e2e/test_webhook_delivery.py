@@ -50,12 +50,11 @@ def test_a_worker_process_posts_the_event_of_a_transfer(tmp_path: Path) -> None:
                                          name="Hệ thống đăng ký đất đai", agency_code=LAND_OFFICE, url=receiver.url)
             code = receive_dossier(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar,
                                    actor=people["tiepnhan.tranbien"], procedure_code=LAND_FIRST_CERTIFICATE,
-                                   applicant=applicant(), signer=backends.signer, tasks=backends.tasks).dossier.code
+                                   applicant=applicant(), signer=backends.signer).dossier.code
             for officer, to, target in (("tiepnhan.tranbien", DossierState.PROCESSING, None),
                                         ("xuly.tranbien", DossierState.TRANSFERRED, LAND_OFFICE)):
                 transition_dossier(uow=backends.uow(), clock=backends.clock, calendar=backends.calendar,
-                                   actor=people[officer], code=code, to=to, target_agency_code=target,
-                                   tasks=backends.tasks)
+                                   actor=people[officer], code=code, to=to, target_agency_code=target)
             worker = _start_worker(settings)
             received = receiver.wait_for(1, timeout=90)
             assert len(received) == 1, "the worker posted nothing"
