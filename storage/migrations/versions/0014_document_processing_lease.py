@@ -1,14 +1,14 @@
 """documents: the processing lease (run id, heartbeat) and chunk progress, for stuck-document recovery
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-04 22:45:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
