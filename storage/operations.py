@@ -9,17 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, func, inspect, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, func, select
 
-from storage.models import AccessLogRow, BlobRecordRow, DocumentPageRow, DocumentRow, FixityCheckRow, FixityStateRow
+from storage.models import (
+    AccessLogRow,
+    BlobRecordRow,
+    DocumentPageRow,
+    DocumentRow,
+    FixityCheckRow,
+    FixityStateRow,
+    OutboxRow,
+)
 
 AUDIT_VERIFIED = "audit_verified"  # records.access_log.AccessKind.AUDIT_VERIFIED
 DAMAGED_OUTCOMES = ("mismatch", "missing", "unrepaired")  # records.fixity.DAMAGED
 INTACT_OUTCOMES = ("ok", "repaired")
 PROCESSING = ("extracting", "ocr")
 OCR_RATE_WINDOW = timedelta(minutes=5)
-OUTBOX_RECORDED_COLUMNS = ("created_at", "recorded_at", "enqueued_at", "at")  # when an outbox row was written
 
 
 @dataclass(frozen=True)
@@ -87,20 +93,9 @@ def read_operations(engine: Engine, now: datetime) -> OperationsSnapshot:
 
 
 def outbox_backlog(conn: Connection, now: datetime) -> OutboxBacklog | None:
-    """Rows of the transactional outbox not yet handed to the broker (`dispatched_at IS NULL`), and the age of the
-    oldest (by its `created_at`, or a like-named column). None when this database has no `outbox` table."""
-    try:
-        columns = {c["name"] for c in inspect(conn).get_columns("outbox")}
-    except SQLAlchemyError:
-        return None
-    if "dispatched_at" not in columns:
-        return None
-    recorded = next((c for c in OUTBOX_RECORDED_COLUMNS if c in columns), None)
-    oldest = f"min({recorded})" if recorded else "NULL"
-    # Text, not the ORM: the table belongs to the outbox module, which this one must not depend on.
-    pending, first = conn.execute(text(f"SELECT count(*), {oldest} FROM outbox WHERE dispatched_at IS NULL")).one()
-    if isinstance(first, str):  # SQLite hands back text for a raw query
-        first = datetime.fromisoformat(first)
+    """Rows of the transactional outbox not yet handed to the broker, and the age of the oldest."""
+    pending, first = conn.execute(select(func.count(), func.min(OutboxRow.created_at))
+                                  .where(OutboxRow.dispatched_at.is_(None))).one()
     return OutboxBacklog(int(pending), _age(now, first))
 
 

@@ -13,7 +13,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 
 from api.app import create_app
 from infra.demo import agency_from_dict, read_json
@@ -26,7 +26,7 @@ from records.procedures import procedure_from_dict
 from records.services.audit_chain import verify_audit_chain
 from records.services.catalogue import create_user, import_agencies, import_procedures, load_principal
 from records.services.intake import receive_dossier
-from storage.models import BlobRecordRow, DocumentPageRow, DocumentRow, DossierRow, FixityCheckRow
+from storage.models import BlobRecordRow, DocumentPageRow, DocumentRow, DossierRow, FixityCheckRow, OutboxRow
 from tests.conftest import BACKEND_PARAMS
 from tests.support.databases import fresh_database
 from tests.support.factories import BIRTH_REGISTRATION, applicant
@@ -174,7 +174,8 @@ def test_database_figures_follow_documents_fixity_audit_and_the_outbox(deploymen
     now = datetime.now(UTC)
     before = scrape(deployment)
     assert value(before, "hoso_audit_verify_intact") is None  # never verified: no figure, not a false "0"
-    assert value(before, "hoso_outbox_pending") is None  # no outbox table in this database
+    pending_before = value(before, "hoso_outbox_pending")
+    assert pending_before is not None
     _documents(deployment, now)
     verify_audit_chain(uow=deployment.uow(), blobs=deployment.blobs, clock=deployment.clock)
     found = scrape(deployment)
@@ -193,18 +194,16 @@ def test_database_figures_follow_documents_fixity_audit_and_the_outbox(deploymen
     assert (value(found, "hoso_audit_verify_checked_entries") or 0) >= 1
     assert abs((value(found, "hoso_audit_verify_last_run_timestamp_seconds") or 0) - now.timestamp()) < 120
 
-    # The outbox engineer's table, as that branch creates it: pending rows have no dispatched_at.
+    # Follow-up work not yet handed to the broker: two pending rows (one three minutes old), one dispatched.
     with deployment.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE outbox (id INTEGER PRIMARY KEY, created_at TIMESTAMP, "
-                          "dispatched_at TIMESTAMP)"))
-        conn.execute(text("INSERT INTO outbox (id, created_at, dispatched_at) VALUES (1, :old, NULL), "
-                          "(2, :new, NULL), (3, :old, :new)"),
-                     {"old": (now - timedelta(minutes=3)).replace(tzinfo=None),
-                      "new": now.replace(tzinfo=None)})
-    try:
-        found = scrape(deployment)
-        assert value(found, "hoso_outbox_pending") == 2
-        assert 150 <= (value(found, "hoso_outbox_oldest_pending_seconds") or 0) < 300
-    finally:
-        with deployment.engine.begin() as conn:
-            conn.execute(text("DROP TABLE outbox"))
+        old, new = now - timedelta(minutes=3), now
+        conn.execute(insert(OutboxRow), [
+            {"kind": "index_dossier", "payload": '{"dossier_code":"A"}', "created_at": old, "available_at": old,
+             "attempts": 1, "dispatched_at": None, "last_error": "ConnectionError: broker down"},
+            {"kind": "index_dossier", "payload": '{"dossier_code":"B"}', "created_at": new, "available_at": new,
+             "attempts": 0, "dispatched_at": None, "last_error": None},
+            {"kind": "index_dossier", "payload": '{"dossier_code":"C"}', "created_at": old, "available_at": old,
+             "attempts": 1, "dispatched_at": new, "last_error": None}])
+    found = scrape(deployment)
+    assert value(found, "hoso_outbox_pending") == pending_before + 2
+    assert 150 <= (value(found, "hoso_outbox_oldest_pending_seconds") or 0) < 300
