@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from infra.bulk_import import register_import_command
 from infra.cli_archive import register_archive_commands
 from infra.settings import Settings
 from infra.wiring import opened_backends
@@ -191,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("export-procedures", help="print the procedure catalogue as JSON").set_defaults(
         func=cmd_export_procedures)
     register_archive_commands(sub)
+    register_import_command(sub)
     return parser
 
 

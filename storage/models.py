@@ -597,3 +597,17 @@ class ArchivalFileEventRow(Base):
     from_state: Mapped[str | None] = mapped_column(String(30))
     to_state: Mapped[str] = mapped_column(String(30))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class PastImportRow(Base):
+    """The import journal: each dossier brought in from a past archive and what its manifest row said (fingerprint)."""
+
+    __tablename__ = "past_imports"
+
+    dossier_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(500))
+    row_number: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime]
+    documents: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[int] = mapped_column(Integer)

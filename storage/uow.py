@@ -16,6 +16,7 @@ from storage.documents import SqlDocumentRepository
 from storage.dossiers import SqlDossierRepository
 from storage.fixity import SqlFixityRepository
 from storage.limits import SqlAttemptLimitRepository
+from storage.past_imports import SqlImportJournalRepository
 from storage.repositories import (
     SqlAgencyRepository,
     SqlAlertRepository,
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     archival_files: SqlArchivalFileRepository
     dispositions: SqlDispositionRepository
     fixity: SqlFixityRepository
+    imports: SqlImportJournalRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -83,6 +85,7 @@ class SqlUnitOfWork:
             self.archival_files = SqlArchivalFileRepository(self._session)
             self.dispositions = SqlDispositionRepository(self._session)
             self.fixity = SqlFixityRepository(self._session)
+            self.imports = SqlImportJournalRepository(self._session)
         self._depth += 1
         return self
 
