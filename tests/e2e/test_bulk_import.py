@@ -33,7 +33,8 @@ QUIET = Console(file=io.StringIO())  # not a terminal: no progress bar
 
 VI_HEADER = "Mã hồ sơ;Mã cơ quan;Mã thủ tục;Ngày tiếp nhận;Ngày hẹn trả;Ngày có kết quả;Ngày trả kết quả;Trạng thái;" \
             "Người nộp;Số giấy tờ;Trích yếu;Tệp;Tệp kết quả"
-EN_HEADER = "dossier_code,agency_code,procedure_code,received_at,due_at,closed_at,state,applicant_name,applicant_id,files"
+EN_HEADER = "dossier_code,agency_code,procedure_code,received_at,due_at,closed_at,state,applicant_name,applicant_id," \
+            "files"
 
 
 def _archive(root: Path, files: dict[str, bytes]) -> Path:
