@@ -27,9 +27,11 @@ from infra.settings import Settings
 from ingest.manifest import ManifestInvalid, ManifestRow, count_rows, parse_row, read_manifest
 from records.documents import DocumentStatus
 from records.errors import Conflict, DomainError, ValidationFailed
+from records.past_dossiers import PastDossier
 from records.services.past_import import (
     ImportSource,
     Outcome,
+    PastImport,
     check_past_dossier,
     import_past_dossier,
     imported_document_statuses,
@@ -100,13 +102,14 @@ def run_import(backends: Backends, *, root: Path, manifest: Path, dry_run: bool 
     first = next(rows, None)  # the header is checked before anything happens
     total = count_rows(manifest)
     settings = backends.settings
+    seen: dict[str, tuple[str, int]] = {}  # a dry run: the rows checked so far, by code (fingerprint, row)
     with _progress(console, total, "Kiểm tra / checking" if dry_run else "Nhập hồ sơ / importing") as progress:
         task = progress.task_ids[0]
         for row in _chain(first, rows):
             try:
                 past = parse_row(row, root=root, now=backends.clock.now(), max_bytes=settings.max_upload_bytes)
                 if dry_run:
-                    result = check_past_dossier(uow=backends.uow(), past=past)
+                    result = _dry_check(backends, past, seen, row.number)
                 else:
                     result = import_past_dossier(uow=backends.uow(), blobs=backends.blobs, clock=backends.clock,
                                                  calendar=backends.calendar, past=past, tasks=backends.tasks,
@@ -132,6 +135,20 @@ def run_import(backends: Backends, *, root: Path, manifest: Path, dry_run: bool 
                 summary.document_ids += result.document_ids
             progress.update(task, advance=1, status=_status(summary, dry_run))
     return summary
+
+
+def _dry_check(backends: Backends, past: PastDossier, seen: dict[str, tuple[str, int]], row: int) -> PastImport:
+    """What importing would do, including a code that an earlier row of the same manifest would have taken."""
+    earlier = seen.get(past.code)
+    if earlier is not None:
+        if earlier[0] == past.fingerprint():
+            return PastImport(Outcome.SKIPPED, past.code)
+        raise Conflict("Mã hồ sơ đã xuất hiện ở dòng trước với nội dung khác.",
+                       "This dossier code appears on an earlier row with different content.", code="duplicate_code",
+                       detail={"dossier_code": past.code, "first_row": earlier[1]})
+    result = check_past_dossier(uow=backends.uow(), past=past)
+    seen[past.code] = (past.fingerprint(), row)
+    return result
 
 
 def _chain(first: ManifestRow | None, rest: Iterator[ManifestRow]) -> Iterator[ManifestRow]:

@@ -124,11 +124,9 @@ def read_manifest(path: Path) -> Iterator[ManifestRow]:
 
 
 def count_rows(path: Path) -> int:
-    """How many rows the manifest holds (for the progress bar); 0 when it cannot be read."""
-    try:
-        return sum(1 for _ in read_manifest(path))
-    except ManifestInvalid:
-        return 0
+    """How many rows the manifest holds (for the progress bar). Reading it all first also means that a manifest
+    spoilt half-way (a byte that is not UTF-8) is refused before anything is imported: ManifestInvalid."""
+    return sum(1 for _ in read_manifest(path))
 
 
 def split_files(cell: str) -> list[str]:

@@ -260,24 +260,29 @@ def test_the_command_checks_imports_reports_and_waits(data_dir: Path, capsys: py
     root = _archive(data_dir / "kho", {"a.pdf": born_digital_pdf([["Tờ khai"]])})
     manifest = _manifest(data_dir / "m.csv", EN_HEADER, [
         f"C-1,{TRAN_BIEN},{BIRTH_REGISTRATION},2022-01-04,,2022-01-05,refused,Lê Bình,{cccd()},a.pdf",
-        f"C-2,{TRAN_BIEN},{BIRTH_REGISTRATION},2022-01-04,,2022-01-05,refused,Lê Bình,{cccd()},b.pdf"])
+        f"C-2,{TRAN_BIEN},{BIRTH_REGISTRATION},2022-01-04,,2022-01-05,refused,Lê Bình,{cccd()},b.pdf",
+        f"C-1,{TRAN_BIEN},{BIRTH_REGISTRATION},2022-01-04,,2022-01-06,refused,Lê Bình,{cccd()},a.pdf"])
     capsys.readouterr()
 
     assert main(["import", str(root), "--manifest", str(manifest), "--dry-run"]) == 1
     checked = capsys.readouterr()
-    assert "1 hợp lệ / valid" in checked.out and "1 bị từ chối / rejected" in checked.out
-    assert main(["import", str(root), "--manifest", str(manifest), "--dry-run"]) == 1  # still nothing written
+    assert "1 hợp lệ / valid" in checked.out and "2 bị từ chối / rejected" in checked.out
+    assert [r["reason_code"] for r in _report(manifest)] == ["file_missing", "duplicate_code"]
+    assert main(["import", str(root), "--manifest", str(manifest), "--dry-run"]) == 1
+    assert "1 hợp lệ / valid" in capsys.readouterr().out  # still nothing written
 
     assert main(["import", str(root), "--manifest", str(manifest), "--wait"]) == 1
     done = capsys.readouterr()
     assert "1 đã nhập / imported" in done.out and "1 trang chờ nhận dạng / pages queued" in done.out
+    assert "2 bị từ chối / rejected" in done.out
     assert "1 tài liệu đã tìm kiếm được / indexed" in done.out
     assert "━" not in done.err  # no progress bar outside a terminal
-    assert [r["reason_code"] for r in _report(manifest)] == ["file_missing"]
+    assert [r["reason_code"] for r in _report(manifest)] == ["file_missing", "duplicate_code"]
 
     (root / "b.pdf").write_bytes(born_digital_pdf([["Tờ khai bổ sung"]]))
-    assert main(["import", str(root), "--manifest", str(manifest)]) == 0
+    assert main(["import", str(root), "--manifest", str(manifest)]) == 1
     assert "1 đã nhập / imported, 1 bỏ qua" in capsys.readouterr().out
+    assert [(r["row"], r["reason_code"]) for r in _report(manifest)] == [("4", "duplicate_code")]
     bad = _manifest(data_dir / "bad.csv", "dossier_code,colour", ["x,red"])
     assert main(["import", str(root), "--manifest", str(bad)]) == 2
     assert "manifest_invalid" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.manifest import ManifestInvalid, ManifestRow, parse_row, read_manifest
+from ingest.manifest import ManifestInvalid, ManifestRow, count_rows, parse_row, read_manifest
 from records.clock import VN_TZ
 from records.dossiers import ApplicantKind, DossierState
 from records.errors import ValidationFailed
@@ -40,11 +40,16 @@ def test_a_manifest_with_unknown_or_missing_columns_is_refused_whole(tmp_path: P
     assert caught.value.code == code
 
 
-def test_a_manifest_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", [
+    b"M\xe3 h\xf4 s\xf4,Tr\xe1ng th\xe1i\n",  # a legacy 8-bit export
+    "Mã hồ sơ;Mã cơ quan;Mã thủ tục;Ngày tiếp nhận;Trạng thái;Người nộp;Số giấy tờ\nHS-1;A;B;C;D;E;F\n".encode()
+    + b"HS-2;A;B;C;D;L\xea V\xe3n;F\n",  # spoilt on its third line
+])
+def test_a_manifest_that_is_not_utf8_is_refused_before_any_row_is_read(tmp_path: Path, content: bytes) -> None:
     manifest = tmp_path / "m.csv"
-    manifest.write_bytes(b"M\xe3 h\xf4 s\xf4,Tr\xe1ng th\xe1i\n")  # a legacy 8-bit export
+    manifest.write_bytes(content)
     with pytest.raises(ManifestInvalid):
-        list(read_manifest(manifest))
+        count_rows(manifest)
 
 
 def test_dates_are_read_day_first_or_iso_in_vietnam_time() -> None:
