@@ -92,6 +92,7 @@ bench: system-deps venv services-up
 	$(PY) -m bench.archive
 	$(PY) -m bench.fixity
 	$(PY) -m bench.bags
+	$(PY) -m bench.bulk_import
 
 clean:
 	rm -rf $(STAMPS) var .pytest_cache .mypy_cache .ruff_cache
