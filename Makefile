@@ -97,6 +97,7 @@ bench: system-deps venv services-up
 	$(PY) -m bench.hostile
 	$(PY) -m bench.metrics_scrape
 	$(PY) -m bench.outbox
+	$(PY) -m bench.bulk_import
 
 clean:
 	rm -rf $(STAMPS) var .pytest_cache .mypy_cache .ruff_cache

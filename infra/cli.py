@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from infra.bulk_import import register_import_command
 from infra.cli_archive import register_archive_commands
 from infra.cli_ops import register_ops_commands
 from infra.logs import configure_logging
@@ -305,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_export_procedures)
     register_archive_commands(sub)
     register_ops_commands(sub)
+    register_import_command(sub)
     return parser
 
 

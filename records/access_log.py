@@ -24,6 +24,7 @@ class AccessKind(StrEnum):
     AUDIT = "audit"  # someone read this dossier's access log
     # writes (the audit trail; see records.services.access.audited)
     DOSSIER_RECEIVED = "dossier_received"
+    DOSSIER_IMPORTED = "dossier_imported"  # brought in from a past archive (hoso import)
     TRANSITION = "transition"
     EXTENSION_LETTER = "extension_letter"
     DOCUMENT_ATTACHED = "document_attached"

@@ -24,6 +24,7 @@ from records.holds import Hold, HoldScope
 from records.idempotency import IdempotencyKeyRepository
 from records.integrations import IntegrationAccount
 from records.outbox import Outbox
+from records.past_dossiers import ImportEntry
 from records.procedures import Procedure
 from records.retention import DossierRetention, RetentionSchedule, RetentionState
 from records.shares import Share
@@ -435,6 +436,19 @@ class UserRepository(Protocol):
     def list(self, agency_code: str | None = None) -> list[UserAccount]: ...
 
 
+class ImportJournalRepository(Protocol):
+    """The dossiers brought in from past archives (records.past_dossiers), one line each."""
+
+    def get(self, dossier_code: str) -> ImportEntry | None: ...
+    def add(self, entry: ImportEntry) -> None:
+        """Records an import in the caller's transaction; a code already there is a Conflict."""
+        ...
+
+    def document_statuses(self, document_ids: Sequence[str]) -> dict[DocumentStatus, int]:
+        """How many of these documents are in each processing status (for waiting on their OCR)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Use it as `with uow:`; what is not committed is rolled back at the end."""
 
@@ -476,6 +490,8 @@ class UnitOfWork(Protocol):
     def outbox(self) -> Outbox: ...
     @property
     def idempotency_keys(self) -> IdempotencyKeyRepository: ...
+    @property
+    def imports(self) -> ImportJournalRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

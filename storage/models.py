@@ -635,3 +635,15 @@ class IdempotencyKeyRow(Base):
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+class PastImportRow(Base):
+    """The import journal: each dossier brought in from a past archive and what its manifest row said (fingerprint)."""
+
+    __tablename__ = "past_imports"
+
+    dossier_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(500))
+    row_number: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime]
+    documents: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[int] = mapped_column(Integer)

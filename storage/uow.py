@@ -19,6 +19,7 @@ from storage.fixity import SqlFixityRepository
 from storage.idempotency import SqlIdempotencyKeyRepository
 from storage.limits import SqlAttemptLimitRepository
 from storage.outbox import SqlOutbox
+from storage.past_imports import SqlImportJournalRepository
 from storage.repositories import (
     SqlAgencyRepository,
     SqlAlertRepository,
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
     fixity: SqlFixityRepository
     outbox: SqlOutbox
     idempotency_keys: SqlIdempotencyKeyRepository
+    imports: SqlImportJournalRepository
 
     def __init__(self, session_factory: sessionmaker[Session],
                  after_commit: Callable[[], None] | None = None) -> None:
@@ -95,6 +97,7 @@ class SqlUnitOfWork:
             self.fixity = SqlFixityRepository(self._session)
             self.outbox = SqlOutbox(self._session)
             self.idempotency_keys = SqlIdempotencyKeyRepository(self._session)
+            self.imports = SqlImportJournalRepository(self._session)
         self._depth += 1
         return self
 

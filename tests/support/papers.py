@@ -22,3 +22,21 @@ def corpus_scan(name: str = "dev-0001") -> tuple[bytes, str]:
     if not scan.exists():
         pytest.fail(f"the shared corpus is missing: {scan} (CI puts shared/ beside the clone)")
     return scan.read_bytes(), (CORPUS / "ocr" / "dev" / "gt" / f"{name}.txt").read_text(encoding="utf-8")
+
+
+def generated_scan(lines: list[str], *, kind: str = "PNG") -> bytes:
+    """A small 300-dpi scan made here: the lines drawn in DejaVu Sans on white, to be read by Tesseract."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from infra.demo_lien_thong import FONT
+
+    font = ImageFont.truetype(str(FONT), 42)
+    image = Image.new("L", (1800, 140 + 80 * len(lines)), 255)
+    draw = ImageDraw.Draw(image)
+    for number, line in enumerate(lines):
+        draw.text((90, 70 + 80 * number), line, font=font, fill=0)
+    out = io.BytesIO()
+    image.save(out, kind, dpi=(300, 300))
+    return out.getvalue()
