@@ -19,13 +19,11 @@ import shutil
 import subprocess
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.common import PG_URL, bench_database, print_table
@@ -37,6 +35,7 @@ from infra.wiring import Backends, build_backends
 from records.dossiers import Applicant, ApplicantKind, Channel
 from records.services.catalogue import load_principal
 from records.services.intake import receive_dossier
+from storage.provision import scratch_postgres
 
 SECRET = "bench-backup-secret-key-0123456789abcdef"
 
@@ -66,17 +65,8 @@ def _empty_database(kind: str, directory: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{directory / 'restored.sqlite3'}"
         return
-    admin_url = make_url(PG_URL).set(drivername="postgresql+psycopg")
-    name = f"hoso_bench_restore_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres(PG_URL, prefix="hoso_bench_restore", migrate=False) as url:
+        yield url
 
 
 def _timed(action: Callable[[], object]) -> float:

@@ -14,8 +14,9 @@ from storage.migrate import upgrade
 
 
 @contextmanager
-def scratch_postgres(server_url: str, *, prefix: str = "hoso_scratch") -> Iterator[str]:
-    """A new database on the PostgreSQL server at `server_url`, at the latest schema; dropped on exit."""
+def scratch_postgres(server_url: str, *, prefix: str = "hoso_scratch", migrate: bool = True) -> Iterator[str]:
+    """A new database on the PostgreSQL server at `server_url`, at the latest schema (or, without `migrate`,
+    with no table at all: a restore's target); dropped on exit."""
     admin_url = make_url(server_url).set(drivername="postgresql+psycopg")
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -23,7 +24,8 @@ def scratch_postgres(server_url: str, *, prefix: str = "hoso_scratch") -> Iterat
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url)
+        if migrate:
+            upgrade(url)
         yield url
     finally:
         with admin.connect() as conn:

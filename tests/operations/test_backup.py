@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from api.app import create_app
 from infra.backup import BackupDamaged, check_backup, create_backup, list_backups, verify_backup
@@ -30,6 +29,7 @@ from records.clock import FixedClock
 from records.search import SearchFilters
 from records.services.search import search_dossiers
 from storage.dumps import database_is_empty
+from storage.provision import scratch_postgres
 from tests.archive.instances import TEST_SECRET, instance, officer
 from tests.archive.test_fixity import _paper
 from tests.conftest import BACKEND_PARAMS
@@ -46,17 +46,8 @@ def empty_database(kind: str, directory: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{directory / 'restored.sqlite3'}"
         return
-    admin_url = make_url(pg_server_url()).set(drivername="postgresql+psycopg")
-    name = f"hoso_restore_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres(pg_server_url(), prefix="hoso_restore", migrate=False) as url:
+        yield url
 
 
 @pytest.fixture(params=BACKEND_PARAMS)
