@@ -107,7 +107,8 @@ def run_import(backends: Backends, *, root: Path, manifest: Path, dry_run: bool 
         task = progress.task_ids[0]
         for row in _chain(first, rows):
             try:
-                past = parse_row(row, root=root, now=backends.clock.now(), max_bytes=settings.max_upload_bytes)
+                past = parse_row(row, root=root, now=backends.clock.now(), max_bytes=settings.max_upload_bytes,
+                                  limits=settings.processing_budget)
                 if dry_run:
                     result = _dry_check(backends, past, seen, row.number)
                 else:
