@@ -48,7 +48,8 @@ def process_document_job(backends: Backends, document_id: str, *, run_id: str | 
 
 def requeue_stuck_job(backends: Backends) -> list[str]:
     return requeue_stuck_documents(uow=backends.uow(), clock=backends.clock,
-                                   lease=timedelta(seconds=backends.settings.document_lease_seconds))
+                                   lease=timedelta(seconds=backends.settings.document_lease_seconds),
+                                   queued_timeout=timedelta(seconds=backends.settings.document_queued_seconds))
 
 
 def deliver_webhooks_job(backends: Backends) -> DeliveryReport:

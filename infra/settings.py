@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # stuck: the sweeper (every stuck_sweep_seconds) re-queues it, and retry accepts it.
     document_lease_seconds: float = Field(default=300.0, ge=2, le=86_400)
     stuck_sweep_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # A document still `queued` this long after its processing was last sent is sent again (the broker may have lost
+    # the message: a Redis restart without persistence); a duplicate message does nothing more.
+    document_queued_seconds: float = Field(default=900.0, ge=2, le=7 * 86_400)
     # A document-processing task's hard time limit (the soft one, 90% of it, lets it fail cleanly); the Redis
     # visibility timeout is twice the longest task, so a task still running is never handed to a second worker.
     task_time_limit_seconds: float = Field(default=900.0, ge=10, le=86_400)

@@ -182,6 +182,10 @@ class DocumentRepository(Protocol):
         """Documents in progress (extracting, ocr) with no sign of life since `before`, oldest first."""
         ...
 
+    def queued_since(self, before: datetime, *, limit: int = 100) -> list[str]:
+        """Documents still waiting in `queued` since before `before` (their last send or status change)."""
+        ...
+
     def pages(self, document_id: str) -> list[PageText]: ...
     def titles(self, document_ids: Sequence[str]) -> dict[str, str]:
         """Document id -> title, for those that exist."""

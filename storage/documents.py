@@ -120,6 +120,12 @@ class SqlDocumentRepository:
             DOCUMENTS.c.status.in_(sorted(s.value for s in IN_PROGRESS)),
             or_(last_sign.is_(None), last_sign < before)).order_by(DOCUMENTS.c.uploaded_at).limit(limit)))
 
+    def queued_since(self, before: datetime, *, limit: int = 100) -> list[str]:
+        last_sent = func.coalesce(DOCUMENTS.c.heartbeat_at, DOCUMENTS.c.status_changed_at)
+        return list(self.session.scalars(select(DOCUMENTS.c.id).where(
+            DOCUMENTS.c.status == DocumentStatus.QUEUED.value,
+            or_(last_sent.is_(None), last_sent < before)).order_by(DOCUMENTS.c.uploaded_at).limit(limit)))
+
     def pages(self, document_id: str) -> list[PageText]:
         rows = self.session.execute(select(PAGES).where(PAGES.c.document_id == document_id)
                                     .order_by(PAGES.c.page_number))

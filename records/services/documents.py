@@ -199,18 +199,29 @@ def retry_document(*, uow: UnitOfWork, clock: Clock, actor: Principal, document_
     return document
 
 
-def requeue_stuck_documents(*, uow: UnitOfWork, clock: Clock, lease: timedelta, limit: int = 100) -> list[str]:
-    """Sends documents whose worker vanished (in progress, no sign of life for longer than `lease`) back to the
-    queue; they resume from the pages already done. Each one's lease is freed and its clock restarted, so the
-    next sweep leaves it alone while the new task waits in the queue. Safe to run in several places at once:
-    a duplicate task finds the lease taken and ends."""
+def requeue_stuck_documents(*, uow: UnitOfWork, clock: Clock, lease: timedelta,
+                            queued_timeout: timedelta | None = None, limit: int = 100) -> list[str]:
+    """Sends documents whose work vanished back to the queue, through the outbox:
+    - in progress with no sign of life for longer than `lease` (their worker died): they resume from the pages
+      already done; their lease is freed;
+    - with `queued_timeout`, still `queued` that long after they were last sent (a message the broker lost).
+    Each one's clock restarts, so the next sweep leaves it alone while the new task waits in the queue. Safe to run
+    in several places at once, and a message sent twice does nothing more: a task finding the lease taken ends."""
     now = clock.now()
     with uow:
         uow.begin_write()
+        candidates = list(uow.documents.in_progress_since(now - lease, limit=limit))
+        if queued_timeout is not None:
+            candidates += uow.documents.queued_since(now - queued_timeout, limit=limit)
         stuck = []
-        for document_id in uow.documents.in_progress_since(now - lease, limit=limit):
+        for document_id in candidates:
             document = uow.documents.get(document_id, for_update=True)
-            if document is not None and document.is_stuck(now, lease):
+            if document is None:
+                continue
+            last_sent = document.heartbeat_at or document.status_changed_at
+            lost_message = (queued_timeout is not None and document.status is DocumentStatus.QUEUED
+                            and (last_sent is None or now - last_sent > queued_timeout))
+            if document.is_stuck(now, lease) or lost_message:
                 document.take_lease(None, now)
                 uow.documents.save(document)
                 process_document_later(uow.outbox, document_id)

@@ -139,3 +139,23 @@ def test_a_lost_continuation_is_requeued_by_the_sweeper_and_resumes(backends: Ba
     finished = _current(backends, document.id)
     assert (finished.status, finished.page_count) == (DocumentStatus.INDEXED, 3)
     _assert_one_complete_set(backends, finished, 3)
+
+
+def test_a_queued_document_whose_message_was_lost_is_sent_again_once(backends: Backends, tmp_path: Path) -> None:
+    """GIVEN a scan whose processing message the broker lost (it stays `queued`) WHEN the queued timeout passes THEN
+    the sweeper sends it again, once (not at the next sweep), and it is then processed to the end."""
+    assert isinstance(backends.clock, FixedClock)
+    document = _scan(backends, tmp_path, pages=1)  # its message went to a queue that drops it
+    queue = Continuations()
+    swept = replace(backends, tasks=queue)
+    waited = timedelta(minutes=15)
+    assert requeue_stuck_documents(uow=swept.uow(), clock=backends.clock, lease=LEASE, queued_timeout=waited) == []
+
+    backends.clock.advance(waited + timedelta(seconds=1))
+    assert requeue_stuck_documents(uow=swept.uow(), clock=backends.clock, lease=LEASE,
+                                   queued_timeout=waited) == [document.id]
+    assert requeue_stuck_documents(uow=swept.uow(), clock=backends.clock, lease=LEASE, queued_timeout=waited) == []
+    assert queue.documents == [document.id]
+
+    _run(backends, tmp_path, document.id, uuid.uuid4().hex, queue)
+    assert _current(backends, document.id).status is DocumentStatus.INDEXED
