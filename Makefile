@@ -80,7 +80,7 @@ check-imports: venv
 	$(VENV)/bin/lint-imports --no-cache
 
 test: system-deps test-system-deps venv services-up lint typecheck check-imports
-	$(PY) -m pytest -p no:cacheprovider
+	$(PY) -m pytest -p no:cacheprovider --durations=25
 
 bench: system-deps venv services-up
 	$(PY) -m bench.transitions

@@ -68,9 +68,20 @@ class DossierRecord:
         dossier.pop("id", None)
         return {"format": FORMAT, "dossier": dossier, "events": [plain(e) for e in self.events],
                 "letters": [plain(letter) for letter in self.letters],
-                "documents": [{"document": plain(d.document), "pages": [plain(p) for p in d.pages]}
+                "documents": [{"document": _archived(d.document), "pages": [plain(p) for p in d.pages]}
                               for d in self.documents],
                 "retention": None if self.retention is None else plain(self.retention)}
+
+
+# A worker's hold on a document while it reads it: how the system runs, not what the archive keeps.
+PROCESSING_LEASE_FIELDS = ("lease_owner", "heartbeat_at")
+
+
+def _archived(document: Document) -> dict[str, Any]:
+    record: dict[str, Any] = plain(document)
+    for name in PROCESSING_LEASE_FIELDS:
+        record.pop(name, None)
+    return record
 
 
 def _at(value: str | None) -> datetime | None:
@@ -131,6 +142,7 @@ def _document(d: dict[str, Any]) -> Document:
         status=DocumentStatus(d["status"]), status_changed_at=_at(d.get("status_changed_at")),
         failure_code=d.get("failure_code"), failure_reason=d.get("failure_reason"), page_count=d.get("page_count"),
         has_searchable_pdf=bool(d.get("has_searchable_pdf")), attempts=int(d.get("attempts", 0)),
+        pages_done=int(d.get("pages_done", d.get("page_count") or 0)),
         uploaded_agency_code=d.get("uploaded_agency_code"), is_result=bool(d.get("is_result")))
 
 

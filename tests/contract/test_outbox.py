@@ -61,12 +61,23 @@ def _record(backends: Backends, *codes: str, rid: str | None = None) -> None:
         request_id.reset(token)
 
 
+@pytest.fixture
+def empty(backends: Backends) -> Backends:
+    """The test's backends with an empty outbox: work other tests left pending on purpose (an outage they staged) is
+    removed inside this test's transaction, which is rolled back after it."""
+    with backends.session_factory() as session:
+        session.execute(delete(OutboxRow))
+        session.commit()
+    return backends
+
+
 def _rows(backends: Backends) -> list[OutboxRow]:
     with backends.session_factory() as session:
         return list(session.scalars(select(OutboxRow).order_by(OutboxRow.id)))
 
 
-def test_work_is_recorded_with_the_commit_and_not_with_a_rollback(backends: Backends) -> None:
+def test_work_is_recorded_with_the_commit_and_not_with_a_rollback(empty: Backends) -> None:
+    backends = empty
     queue = RecordingQueue()
     scoped = replace(backends, tasks=queue)
     with scoped.uow() as uow:
@@ -79,7 +90,8 @@ def test_work_is_recorded_with_the_commit_and_not_with_a_rollback(backends: Back
         ("index_dossier", {"dossier_code": "COMMITTED"}, "req-42", True)]
 
 
-def test_pending_duplicates_are_sent_once(backends: Backends) -> None:
+def test_pending_duplicates_are_sent_once(empty: Backends) -> None:
+    backends = empty
     queue = RecordingQueue()
     failing = replace(backends, tasks=RecordingQueue(failing=True))
     _record(failing, "A", "A", "B")  # the same work twice in one transaction: one row
@@ -93,7 +105,8 @@ def test_pending_duplicates_are_sent_once(backends: Backends) -> None:
     assert all(r.dispatched_at is not None for r in _rows(backends))
 
 
-def test_a_failed_send_keeps_the_work_with_its_error_and_a_delay(backends: Backends) -> None:
+def test_a_failed_send_keeps_the_work_with_its_error_and_a_delay(empty: Backends) -> None:
+    backends = empty
     down = replace(backends, tasks=RecordingQueue(failing=True))
     _record(down, "KEPT")  # the after-commit kick fails and never raises
     [row] = _rows(backends)
@@ -104,6 +117,8 @@ def test_a_failed_send_keeps_the_work_with_its_error_and_a_delay(backends: Backe
 
 @pytest.fixture
 def committed(committed_backends: Backends) -> Iterator[Backends]:
+    with committed_backends.engine.begin() as connection:
+        connection.execute(delete(OutboxRow))  # what other tests left pending is not this test's to send
     yield committed_backends
     with committed_backends.engine.begin() as connection:
         connection.execute(delete(OutboxRow))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from ingest.manifest import ManifestInvalid, ManifestRow, count_rows, parse_row, read_manifest
 from records.clock import VN_TZ
@@ -100,7 +102,9 @@ def _row(**values: str) -> ManifestRow:
 def test_a_row_that_does_not_hold_together_is_refused_with_its_reason(tmp_path: Path, values: dict[str, str],
                                                                       code: str) -> None:
     (tmp_path / "a.pdf").write_bytes(born_digital_pdf([["Đơn"]]))
-    (tmp_path / "b.pdf").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    png = io.BytesIO()
+    Image.new("L", (8, 8), 255).save(png, format="PNG")
+    (tmp_path / "b.pdf").write_bytes(png.getvalue())  # a real PNG, under a PDF's name
     (tmp_path / "empty.pdf").write_bytes(b"")
     with pytest.raises(ValidationFailed) as caught:
         parse_row(_row(**values), root=tmp_path, now=NOW, max_bytes=10**8)
