@@ -21,6 +21,7 @@ NOISY_LOGGERS = (
     "uvicorn.access",  # hoso writes its own access line, with the request id and the route
     "httpx", "httpcore", "urllib3", "elastic_transport", "elasticsearch", "botocore", "boto3", "s3transfer", "minio",
     "multipart", "python_multipart", "asyncio", "watchfiles",
+    "alembic.runtime.migration",  # one line per migration step on every start; `hoso migrate` prints its own
 )
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 JSON_FIELDS = ["levelname", "name", "message", "request_id"]

@@ -19,6 +19,15 @@ from records.correlation import request_id
 log = logging.getLogger("hoso.workers")
 REQUEST_ID_HEADER = "hoso_request_id"
 _running: dict[str, tuple[Token[str | None], float]] = {}  # task id -> (the id to restore, start time)
+# Beat tasks that run every few seconds and mostly find nothing to do: their start and success are DEBUG lines,
+# so that an idle worker's log stays quiet (a failure is still logged at WARNING).
+QUIET_TASKS = frozenset({"hoso.dispatch_outbox", "hoso.requeue_stuck_documents"})
+
+
+def _level(name: str | None, state: str | None = "SUCCESS") -> int:
+    if state not in (None, "SUCCESS"):
+        return logging.WARNING
+    return logging.DEBUG if name in QUIET_TASKS else logging.INFO
 
 
 def request_id_of(task: Task) -> str | None:
@@ -35,7 +44,7 @@ def _task_started(task_id: str | None = None, task: Task | None = None, **_: Any
         return
     token = request_id.set(request_id_of(task))
     _running[task_id] = (token, time.perf_counter())
-    log.info("task %s started", task.name, extra={"task_id": task_id, "task_name": task.name})
+    log.log(_level(task.name), "task %s started", task.name, extra={"task_id": task_id, "task_name": task.name})
 
 
 def _task_finished(task_id: str | None = None, task: Task | None = None, state: str | None = None,
@@ -44,9 +53,9 @@ def _task_finished(task_id: str | None = None, task: Task | None = None, state: 
         return
     token, started = _running.pop(task_id)
     name = task.name if task is not None else None
-    log.info("task %s finished: %s", name, state, extra={"task_id": task_id, "task_name": name, "state": state,
-                                                          "duration_ms": round((time.perf_counter() - started)
-                                                                               * 1000, 1)})
+    elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+    log.log(_level(name, state), "task %s finished: %s", name, state,
+            extra={"task_id": task_id, "task_name": name, "state": state, "duration_ms": elapsed_ms})
     request_id.reset(token)
 
 
