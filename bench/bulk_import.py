@@ -4,8 +4,9 @@ Tesseract on the same pages with the same number of processes, measured in the s
     python -m bench.bulk_import                      # both deployments (about 3 min on two cores)
     python -m bench.bulk_import --deployment production --processes 2
 
-The scans are the dev pages of the shared OCR corpus (`HOSO_OCR_CORPUS`, default /work/shared/corpus/ocr; read in
-place, never copied): the manifest lists them three to a dossier, relative to the corpus' `dev/scans` folder.
+The scans are the dev pages of the shared OCR corpus (`HOSO_OCR_CORPUS`, default ../shared/corpus/ocr beside the
+repository; read in place, never copied): the manifest lists them three to a dossier, relative to the corpus'
+`dev/scans` folder.
 *production*: PostgreSQL (`HOSO_BENCH_PG_URL`), Redis (`HOSO_BENCH_REDIS_URL`, flushed first), a worker with
 `--concurrency N` on the ocr and index queues. *embedded*: SQLite, the file queue, the one-process worker `hoso serve`
 starts (so one Tesseract at a time, and bare Tesseract gets one process too).

@@ -11,6 +11,11 @@ from pathlib import Path
 
 from storage.provision import scratch_postgres, scratch_sqlite
 
+# ../shared/corpus beside the repository (read-only, never copied in); HOSO_CORPUS_DIR points elsewhere.
+REPOSITORY = Path(__file__).resolve().parents[1]
+SHARED_CORPUS = Path(os.environ.get("HOSO_CORPUS_DIR") or REPOSITORY.parent / "shared" / "corpus")
+OCR_CORPUS = Path(os.environ.get("HOSO_OCR_CORPUS") or SHARED_CORPUS / "ocr")
+
 PG_URL = os.environ.get("HOSO_BENCH_PG_URL") or os.environ.get(
     "HOSO_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 

@@ -32,10 +32,11 @@ from pathlib import Path
 
 import pikepdf
 
+from bench.common import OCR_CORPUS
 from ingest.ocr import OcrOptions, PageOcr, assemble_pdf, ocr_page
 from ingest.ocr.prepare import PrepareOptions
 
-CORPUS = Path(os.environ.get("HOSO_OCR_CORPUS", "/work/shared/corpus/ocr"))
+CORPUS = OCR_CORPUS  # $HOSO_OCR_CORPUS, or ../shared/corpus/ocr beside the repository
 AGENCIES_JSON = Path(__file__).resolve().parent.parent / "infra" / "demo" / "agencies.json"
 TARGET_FOLDED_CER_RATIO = 0.5
 TARGET_FIELD_EXACT = 0.95

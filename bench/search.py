@@ -1,4 +1,4 @@
-"""Search relevance and latency on the synthetic Đồng Nai dossier corpus (/work/shared/corpus/search).
+"""Search relevance and latency on the synthetic Đồng Nai dossier corpus (../shared/corpus/search).
 
 For each size: generate the corpus once (into --corpus-dir, outside the repository; reused when present), map
 its dossiers to `DossierIndexEntry`, build the embedded tantivy index (build rate in dossiers/s), run every dev
@@ -30,12 +30,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench.common import percentile, print_table
+from bench.common import SHARED_CORPUS, percentile, print_table
 from records.search import DossierIndexEntry, IndexedDocument, SearchFilters, SearchQuery
 from search.analysis import folded_form
 from search.tantivy_index import TantivyIndex
 
-CORPUS_HOME = Path("/work/shared/corpus/search")
+CORPUS_HOME = SHARED_CORPUS / "search"
 PAGE_CHARS = 2500
 BATCH = 5000
 TARGET_NDCG = 0.90

@@ -1,7 +1,7 @@
 """The OCR pipeline with the real Tesseract on two dev scans (about 5 s of OCR in all).
 
 Skipped where Tesseract with Vietnamese data or the scan corpus (HOSO_OCR_CORPUS, default
-/work/shared/corpus/ocr) is missing.
+../shared/corpus/ocr beside the repository) is missing.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ from ingest.ocr import (
 )
 from ingest.ocr.prepare import estimate_skew, prepare_page
 from ingest.ocr.tesseract import TesseractNotFound, TesseractTimeout, Word, run_tesseract
+from tests.support.papers import CORPUS as SHARED_CORPUS
 
-CORPUS = Path(os.environ.get("HOSO_OCR_CORPUS", "/work/shared/corpus/ocr"))
+CORPUS = Path(os.environ.get("HOSO_OCR_CORPUS") or SHARED_CORPUS / "ocr")
 PAGES = ("dev-0011", "dev-0010")  # a clean decision; a decision scanned 0.7° askew, noisy, JPEG q80
 
 
