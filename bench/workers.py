@@ -28,7 +28,6 @@ from pathlib import Path
 
 import pikepdf
 from fastapi.testclient import TestClient
-from PIL import Image, ImageDraw, ImageFont
 
 from api.app import create_app
 from bench.common import print_table
@@ -39,6 +38,7 @@ from infra.wiring import Backends, build_backends
 from records.documents import DocumentStatus
 from records.services.catalogue import load_principal
 from storage.migrate import upgrade
+from tests.support.processes import cheap_scan_pdf
 
 LAND_FIRST_CERTIFICATE = "1.012756"  # a demo procedure that takes attachments
 SECRET = "bench-workers-secret-key-0123456789abcdef"
@@ -131,18 +131,6 @@ def bare_tesseract(images: list[Path], processes: int) -> float:
         with ThreadPoolExecutor(processes) as pool:
             list(pool.map(one, images))
         return len(images) / (time.monotonic() - started)
-
-
-def cheap_scan_pdf(pages: int) -> bytes:
-    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 28)
-    images = []
-    for number in range(1, pages + 1):
-        image = Image.new("L", (500, 120), 255)
-        ImageDraw.Draw(image).text((20, 40), f"TRANG {number}", fill=0, font=font)
-        images.append(image)
-    buffer = BytesIO()
-    images[0].save(buffer, "PDF", save_all=True, append_images=images[1:], resolution=150)
-    return buffer.getvalue()
 
 
 def wait_behind_large(scan: Path, large_pages: int) -> tuple[float, float, int]:
